@@ -1,0 +1,133 @@
+"""absl flags shared by the entry points, generated from the config classes.
+
+Each config field becomes one flag whose default is the field's default, so
+the defaults are the paper's Table 2 and Table 3 values and there is one
+source of truth. Loss weights are spelled --w_<loss>, the evaluation batch
+size --eval_batch_size; every other flag has its field's name.
+"""
+
+import dataclasses
+import typing
+from typing import Dict, Tuple
+
+from absl import flags
+
+from ganad_tf import config as config_lib
+
+# (section, field) -> flag name, where the field's own name is not used.
+_RENAMED = {('weights', name): f'w_{name}'
+            for name in (f.name for f in dataclasses.fields(
+                config_lib.LossWeights))}
+_RENAMED[('eval', 'batch_size')] = 'eval_batch_size'
+
+_CHOICES = {
+    ('model', 'norm'): config_lib.NORMALIZATIONS,
+    ('train', 'group_schedule'): config_lib.GROUP_SCHEDULES,
+    ('train', 'augment'): config_lib.AUGMENTATIONS,
+    ('eval', 'score'): config_lib.SCORES,
+}
+
+_HELP = {
+    'dataset': 'mnist, fashion_mnist, cifar10, cifar100 or digits (embedded).',
+    'data_dir': 'Folder with the canonical files (IDX .gz for (Fashion-)MNIST, '
+                'cifar-10-batches-py / cifar-100-python or their .tar.gz). '
+                'Unset: download with tfds.',
+    'tfds_data_dir': 'tensorflow_datasets folder (default: tfds default).',
+    'image_size': 'Model input size (multiple of 16).',
+    'kmeans_k': 'k-means clusters per class for balanced sampling.',
+    'anomaly_total': 'Anomaly training images in all (default: as many as '
+                     'normal images).',
+    'validation_fraction': 'Per-class share of training data held out for '
+                           'validation (model selection never uses test).',
+    'sampling_seed': 'Seed of k-means sampling and of the validation split.',
+    'epochs': 'Training epochs (paper: 300).',
+    'batch_size': 'Images per step (paper: 1).',
+    'learning_rate': 'Initial Adam learning rate (paper: 1e-4).',
+    'lr_decay_epochs': 'Multiply the learning rate by --lr_decay_factor every '
+                       'this many epochs (paper: 50).',
+    'lr_decay_factor': 'Learning-rate decay factor (paper: 0.5).',
+    'adam_beta1': 'Adam beta1 (paper: not given; TF1 default).',
+    'adam_beta2': 'Adam beta2 (paper: not given; TF1 default).',
+    'adam_epsilon': 'Adam epsilon (TF1 default 1e-8).',
+    'patch_size': 'Patch-loss patch size (paper: 16).',
+    'patch_stride': 'Patch-loss stride (paper: 8).',
+    'top_patches': 'Patch loss averages the n worst patches (paper: 3).',
+    'group_schedule': 'How each step picks its loss group.',
+    'normal_group_prob': 'P(normal loss group) with --group_schedule=random.',
+    'augment': 'paper = the dataset\'s Sec. 4.2 augmentation.',
+    'seed': 'Seed of weights, batches, augmentation and group draws.',
+    'jit_compile': 'Compile the training loop with XLA.',
+    'steps_per_execution': 'Training steps per compiled call.',
+    'checkpoint_every_epochs': 'Checkpoint interval in epochs.',
+    'log_every_secs': 'Seconds between progress lines.',
+    'deterministic_ops': 'TensorFlow op determinism (bit-identical reruns).',
+    'base_channels': 'Width of the first conv layer (8 = paper counts).',
+    'norm': 'Normalisation after inner convolutions.',
+    'disc_final_channels': 'Channels of the last discriminator conv (32 = '
+                           'paper count).',
+    'score': 'Anomaly score: l1 (paper), l2 or patch.',
+    'eval_batch_size': 'Images per inference call.',
+}
+
+
+def _sections() -> Dict[str, type]:
+  return {f.name: f.type for f in dataclasses.fields(
+      config_lib.ExperimentConfig)}
+
+
+def _flag_names():
+  """Yields (section, field, flag name, type, default)."""
+  for section, cls in _sections().items():
+    for field in dataclasses.fields(cls):
+      name = _RENAMED.get((section, field.name), field.name)
+      default = (field.default if field.default is not dataclasses.MISSING
+                 else field.default_factory())
+      yield section, field.name, name, field.type, default
+
+
+def define_experiment_flags(flag_values: flags.FlagValues = flags.FLAGS,
+                            **default_overrides):
+  """Defines one flag per config field; overrides change their defaults."""
+  for section, field, name, kind, default in _flag_names():
+    default = default_overrides.get(name, default)
+    helptext = _HELP.get(name, f'{section}.{field}')
+    if section == 'weights':
+      helptext = f'Weight of the {field} loss (paper Table 2); 0 turns it off.'
+    base = _base_type(kind)
+    if (section, field) in _CHOICES:
+      flags.DEFINE_enum(name, default, _CHOICES[(section, field)], helptext,
+                        flag_values=flag_values)
+    elif base is bool:
+      flags.DEFINE_bool(name, default, helptext, flag_values=flag_values)
+    elif base is int:
+      flags.DEFINE_integer(name, default, helptext,
+                           flag_values=flag_values)
+    elif base is float:
+      flags.DEFINE_float(name, default, helptext, flag_values=flag_values)
+    else:
+      flags.DEFINE_string(name, default, helptext,
+                          flag_values=flag_values)
+
+
+def _base_type(kind) -> type:
+  """int for Optional[int], etc."""
+  args = [a for a in typing.get_args(kind) if a is not type(None)]
+  return args[0] if args else kind
+
+
+def experiment_config(flag_values: flags.FlagValues) -> config_lib.ExperimentConfig:
+  """Builds and validates the config from parsed flags."""
+  sections: Dict[str, Dict[str, object]] = {s: {} for s in _sections()}
+  for section, field, name, _, _ in _flag_names():
+    sections[section][field] = flag_values[name].value
+  config = config_lib.ExperimentConfig.from_dict(sections)
+  config.validate()
+  return config
+
+
+def flag_name(section: str, field: str) -> str:
+  return _RENAMED.get((section, field), field)
+
+
+def all_flag_names() -> Tuple[str, ...]:
+  return tuple(name for _, _, name, _, _ in _flag_names())

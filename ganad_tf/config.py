@@ -1,0 +1,319 @@
+"""Configuration objects for models, losses, training and data.
+
+Every number the paper fixes has its paper value as the default here (Table 2
+weights, Table 3 hyperparameters); every detail the paper leaves open is a
+named field whose docstring says which reading the default follows.
+Configs are plain dataclasses so they serialise to JSON beside every result.
+"""
+
+import dataclasses
+import hashlib
+import json
+from typing import Any, Dict, Optional
+
+from ganad_tf.errors import ConfigError
+
+NORMALIZATIONS = ('instance', 'batch', 'none')
+AUGMENTATIONS = ('paper', 'none', 'mnist', 'fashion_mnist', 'cifar', 'defect')
+GROUP_SCHEDULES = ('random', 'proportional')
+SCORES = ('l1', 'l2', 'patch')
+
+
+@dataclasses.dataclass
+class LossWeights:
+  """Weights of the six generator losses (paper Table 2).
+
+  A weight of zero switches its loss off, which is how the ablation study
+  (Table 6) is expressed. Normal group: recon, patch, latent, adv. Anomaly
+  group: abc, anomaly_adv.
+  """
+  recon: float = 1.5
+  patch: float = 1.5
+  latent: float = 0.5
+  adv: float = 0.5
+  abc: float = 0.5
+  anomaly_adv: float = 1.0
+
+  def normal_sum(self) -> float:
+    return self.recon + self.patch + self.latent + self.adv
+
+  def anomaly_sum(self) -> float:
+    return self.abc + self.anomaly_adv
+
+  def validate(self):
+    for field in dataclasses.fields(self):
+      value = getattr(self, field.name)
+      if not isinstance(value, (int, float)) or value != value or value < 0:
+        raise ConfigError(
+            f'Loss weight {field.name}={value!r} must be a finite number '
+            '>= 0 (0 switches the loss off).')
+    if self.normal_sum() == 0:
+      raise ConfigError('All normal-group loss weights are 0, so nothing '
+                        'teaches the generator to reconstruct normal images; '
+                        'set at least --w_recon > 0.')
+
+
+@dataclasses.dataclass
+class ModelConfig:
+  """Network widths and layer choices.
+
+  Attributes:
+    base_channels: width of the first encoder layer; layers double from it.
+      8 reproduces the paper's per-layer parameter counts exactly
+      (97,755 for G and ~76.4K for D on 32x32x3).
+    norm: normalisation after every inner convolution. 'instance' (default)
+      is what pix2pix-style nets trained at the paper's batch size of 1
+      compute (batch statistics of one image) and behaves the same at any
+      batch size and at test time; 'batch' is Keras BatchNormalization;
+      'none' uses convolution biases only. Each keeps the paper's count
+      within 0.2%: inner convolutions drop their bias and the norm adds a
+      per-channel scale and offset, 2C instead of C.
+    disc_final_channels: channels of the fifth discriminator convolution;
+      32 makes that layer 4*4*64*32 = 32,768 weights, the paper's 32.77K.
+      A 1x1 convolution then projects them to the one-channel patch map.
+  """
+  base_channels: int = 8
+  norm: str = 'instance'
+  disc_final_channels: int = 32
+
+  def validate(self):
+    if self.norm not in NORMALIZATIONS:
+      raise ConfigError(f'Unknown norm {self.norm!r}; choose one of '
+                        f'{NORMALIZATIONS}.')
+    if self.base_channels < 1 or self.disc_final_channels < 1:
+      raise ConfigError('base_channels and disc_final_channels must be >= 1.')
+
+
+@dataclasses.dataclass
+class TrainConfig:
+  """Optimisation schedule (paper Table 3 defaults) and run mechanics.
+
+  Attributes:
+    epochs: passes over the balanced training set (normal + anomaly).
+    batch_size: images per step; every step is all-normal or all-anomaly.
+    learning_rate: initial Adam learning rate for all three networks.
+    lr_decay_epochs: the learning rate is multiplied by lr_decay_factor
+      every this many epochs.
+    adam_beta1, adam_beta2, adam_epsilon: not given by the paper; the
+      defaults are TF 1.x `tf.train.AdamOptimizer`'s (the paper used TF 1.14).
+    patch_size, patch_stride, top_patches: the patch loss (Eq. 3).
+    group_schedule: how each step picks its loss group. 'random' draws the
+      normal group with probability normal_group_prob; 'proportional' uses
+      the share of normal images in the training set.
+    normal_group_prob: see group_schedule.
+    augment: 'paper' picks the dataset's augmentation from Sec. 4.2;
+      'none' disables it; or name one explicitly.
+    seed: seeds weights, sampling, augmentation and group draws.
+    jit_compile: compile the training step with XLA.
+    steps_per_execution: training steps run inside one compiled call;
+      larger values remove Python overhead per step.
+    checkpoint_every_epochs: how often a checkpoint is written (and always
+      at the end).
+    log_every_secs: seconds between progress log lines.
+    deterministic_ops: turn on TensorFlow op determinism so equal seeds give
+      bit-identical runs on the same machine (slightly slower).
+  """
+  epochs: int = 300
+  batch_size: int = 1
+  learning_rate: float = 1e-4
+  lr_decay_epochs: int = 50
+  lr_decay_factor: float = 0.5
+  adam_beta1: float = 0.9
+  adam_beta2: float = 0.999
+  adam_epsilon: float = 1e-8
+  patch_size: int = 16
+  patch_stride: int = 8
+  top_patches: int = 3
+  group_schedule: str = 'random'
+  normal_group_prob: float = 0.5
+  augment: str = 'paper'
+  seed: int = 0
+  jit_compile: bool = False
+  steps_per_execution: int = 64
+  checkpoint_every_epochs: int = 1
+  log_every_secs: float = 10.0
+  deterministic_ops: bool = True
+
+  def validate(self, image_size: Optional[int] = None):
+    positive_ints = ('epochs', 'batch_size', 'lr_decay_epochs', 'patch_size',
+                     'patch_stride', 'top_patches', 'steps_per_execution',
+                     'checkpoint_every_epochs')
+    for name in positive_ints:
+      value = getattr(self, name)
+      if not isinstance(value, int) or value < 1:
+        raise ConfigError(f'{name}={value!r} must be a whole number >= 1 '
+                          f'(flag --{name}).')
+    if not self.learning_rate > 0:
+      raise ConfigError(f'learning_rate={self.learning_rate} must be > 0.')
+    if not 0 < self.lr_decay_factor <= 1:
+      raise ConfigError(f'lr_decay_factor={self.lr_decay_factor} must be in '
+                        '(0, 1].')
+    if not (0 <= self.adam_beta1 < 1 and 0 <= self.adam_beta2 < 1):
+      raise ConfigError('adam_beta1 and adam_beta2 must be in [0, 1).')
+    if not self.adam_epsilon > 0:
+      raise ConfigError('adam_epsilon must be > 0.')
+    if self.group_schedule not in GROUP_SCHEDULES:
+      raise ConfigError(f'Unknown group_schedule {self.group_schedule!r}; '
+                        f'choose one of {GROUP_SCHEDULES}.')
+    if not 0 <= self.normal_group_prob <= 1:
+      raise ConfigError('normal_group_prob must be in [0, 1].')
+    if self.augment not in AUGMENTATIONS:
+      raise ConfigError(f'Unknown augment {self.augment!r}; choose one of '
+                        f'{AUGMENTATIONS}.')
+    if image_size is not None:
+      if self.patch_size > image_size:
+        raise ConfigError(
+            f'patch_size={self.patch_size} is larger than the {image_size}x'
+            f'{image_size} model input; use --patch_size <= {image_size}.')
+      num_patches = patches_per_side(image_size, self.patch_size,
+                                     self.patch_stride) ** 2
+      if self.top_patches > num_patches:
+        raise ConfigError(
+            f'top_patches={self.top_patches} exceeds the {num_patches} '
+            f'patches of size {self.patch_size} and stride '
+            f'{self.patch_stride} in a {image_size}x{image_size} image.')
+
+
+@dataclasses.dataclass
+class DataConfig:
+  """Which data a run trains on and how the training set is sampled.
+
+  Attributes:
+    dataset: one of ganad_tf.datasets.DATASETS, or 'folder'.
+    data_dir: folder with the dataset's canonical files; None uses tfds
+      (or the embedded copy for digits).
+    tfds_data_dir: where tfds keeps prepared datasets; None is tfds' default.
+    image_size: model input size; (F)MNIST and digits are resized to it.
+    kmeans_k: clusters per class for the balanced sampling (Sec. 3.5); the
+      paper does not give k.
+    anomaly_total: anomaly training images in all; None means as many as
+      there are normal training images (the paper's 6000 + 6000).
+    validation_fraction: share of each class of the training split held out
+      (stratified, seeded) for validation; the benchmark itself uses 0.
+    sampling_seed: seed of k-means and of the validation split.
+  """
+  dataset: str = 'digits'
+  data_dir: Optional[str] = None
+  tfds_data_dir: Optional[str] = None
+  image_size: int = 32
+  kmeans_k: int = 10
+  anomaly_total: Optional[int] = None
+  validation_fraction: float = 0.0
+  sampling_seed: int = 0
+
+  def validate(self):
+    if self.image_size < 16 or self.image_size % 16:
+      raise ConfigError(f'image_size={self.image_size} must be a multiple of '
+                        '16 (the U-Net halves it four times), e.g. 32 or 128.')
+    if self.kmeans_k < 1:
+      raise ConfigError(f'kmeans_k={self.kmeans_k} must be >= 1.')
+    if self.anomaly_total is not None and self.anomaly_total < 1:
+      raise ConfigError(f'anomaly_total={self.anomaly_total} must be >= 1.')
+    if not 0 <= self.validation_fraction < 1:
+      raise ConfigError('validation_fraction must be in [0, 1).')
+
+
+@dataclasses.dataclass
+class EvalConfig:
+  """How test images are scored.
+
+  Attributes:
+    score: 'l1' (paper: mean absolute reconstruction error), 'l2', or
+      'patch' (worst patch's mean absolute error).
+    batch_size: images per inference call.
+  """
+  score: str = 'l1'
+  batch_size: int = 500
+
+  def validate(self):
+    if self.score not in SCORES:
+      raise ConfigError(f'Unknown score {self.score!r}; choose one of '
+                        f'{SCORES}.')
+    if self.batch_size < 1:
+      raise ConfigError('eval batch_size must be >= 1.')
+
+
+def patches_per_side(image_size: int, patch_size: int, stride: int) -> int:
+  """Number of valid patch positions along one side."""
+  return (image_size - patch_size) // stride + 1
+
+
+def _from_dict(cls, values: Dict[str, Any]):
+  names = {f.name for f in dataclasses.fields(cls)}
+  unknown = set(values) - names
+  if unknown:
+    raise ConfigError(f'Unknown {cls.__name__} fields: {sorted(unknown)}.')
+  return cls(**values)
+
+
+@dataclasses.dataclass
+class ExperimentConfig:
+  """Everything that determines one training run of one normal class."""
+  model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
+  weights: LossWeights = dataclasses.field(default_factory=LossWeights)
+  train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
+  data: DataConfig = dataclasses.field(default_factory=DataConfig)
+  eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)
+
+  def validate(self, image_size: Optional[int] = None):
+    """Checks every section; image_size defaults to data.image_size."""
+    self.data.validate()
+    self.model.validate()
+    self.weights.validate()
+    self.train.validate(image_size or self.data.image_size)
+    self.eval.validate()
+
+  def to_dict(self) -> Dict[str, Any]:
+    return dataclasses.asdict(self)
+
+  @classmethod
+  def from_dict(cls, values: Dict[str, Any]) -> 'ExperimentConfig':
+    known = {'model', 'weights', 'train', 'data', 'eval'}
+    unknown = set(values) - known
+    if unknown:
+      raise ConfigError(f'Unknown config sections: {sorted(unknown)}.')
+    return cls(model=_from_dict(ModelConfig, values.get('model', {})),
+               weights=_from_dict(LossWeights, values.get('weights', {})),
+               train=_from_dict(TrainConfig, values.get('train', {})),
+               data=_from_dict(DataConfig, values.get('data', {})),
+               eval=_from_dict(EvalConfig, values.get('eval', {})))
+
+  def to_json(self) -> str:
+    return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+def replace(config: ExperimentConfig, **sections) -> ExperimentConfig:
+  """Returns a copy of `config` with fields of its sections replaced.
+
+  Example: replace(cfg, train={'epochs': 5}, weights={'abc': 0.0}).
+  """
+  values = config.to_dict()
+  for section, updates in sections.items():
+    if section not in values:
+      raise ConfigError(f'Unknown config section {section!r}.')
+    values[section].update(updates)
+  return ExperimentConfig.from_dict(values)
+
+
+# Fields that change how a run is carried out or logged, not its result;
+# a run resumed with other values of these is the same run.
+NON_RESULT_FIELDS = {
+    'data': ('data_dir', 'tfds_data_dir'),
+    'train': ('steps_per_execution', 'checkpoint_every_epochs',
+              'log_every_secs'),
+    'eval': ('batch_size',),
+}
+
+
+def fingerprint(config: ExperimentConfig) -> str:
+  """A short hash of everything that determines a run's result.
+
+  Stored with each result so that a rerun only reuses results made with an
+  identical configuration.
+  """
+  values = config.to_dict()
+  for section, names in NON_RESULT_FIELDS.items():
+    for name in names:
+      values[section].pop(name, None)
+  text = json.dumps(values, sort_keys=True, default=str)
+  return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,88 @@
+"""Atomic file writes and output-folder checks.
+
+Every result file is written to a temporary file in the same folder, flushed
+to disk and renamed over the target, so a crash leaves either the old file or
+the new one, never a truncated file that a rerun would trust.
+"""
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+from typing import Any, Dict, Iterator
+
+import numpy as np
+
+from ganad_tf.errors import OutputError
+
+
+@contextlib.contextmanager
+def atomic_open(path: str, mode: str = 'w') -> Iterator[io.IOBase]:
+  """Opens a temporary file that replaces `path` only if the block succeeds."""
+  if mode not in ('w', 'wb'):
+    raise ValueError(f'atomic_open supports modes "w" and "wb", not {mode!r}')
+  folder = os.path.dirname(os.path.abspath(path))
+  os.makedirs(folder, exist_ok=True)
+  fd, tmp_path = tempfile.mkstemp(
+      dir=folder, prefix='.' + os.path.basename(path) + '.', suffix='.tmp')
+  try:
+    with os.fdopen(fd, mode) as handle:
+      yield handle
+      handle.flush()
+      os.fsync(handle.fileno())
+    os.replace(tmp_path, path)
+  except BaseException:
+    with contextlib.suppress(OSError):
+      os.remove(tmp_path)
+    raise
+
+
+def write_text(path: str, text: str):
+  with atomic_open(path, 'w') as handle:
+    handle.write(text)
+
+
+def write_json(path: str, values: Dict[str, Any]):
+  write_text(path, json.dumps(values, indent=2, sort_keys=True,
+                              default=_json_default) + '\n')
+
+
+def _json_default(value):
+  if isinstance(value, np.generic):
+    return value.item()
+  if isinstance(value, np.ndarray):
+    return value.tolist()
+  raise TypeError(f'{type(value).__name__} is not JSON serialisable')
+
+
+def read_json(path: str) -> Dict[str, Any]:
+  """Reads a JSON file; a truncated or corrupt file raises ValueError."""
+  with open(path) as handle:
+    return json.load(handle)
+
+
+def save_npz(path: str, **arrays: np.ndarray):
+  with atomic_open(path, 'wb') as handle:
+    np.savez_compressed(handle, **arrays)
+
+
+def ensure_writable_dir(path: str) -> str:
+  """Creates `path` if needed and checks that files can be written in it.
+
+  Raises:
+    OutputError: the folder cannot be created or written, naming the folder
+      and what to do.
+  """
+  path = os.path.abspath(path)
+  try:
+    os.makedirs(path, exist_ok=True)
+    fd, probe = tempfile.mkstemp(dir=path, prefix='.write_probe.')
+    os.close(fd)
+    os.remove(probe)
+  except OSError as error:
+    raise OutputError(
+        f'Cannot write to output folder {path!r} ({error.strerror or error}). '
+        'Pass a writable folder with --output_dir, or fix its permissions or '
+        'free disk space.') from error
+  return path

@@ -1,0 +1,88 @@
+"""The paper's eight losses (Sec. 3.4) as small pure functions.
+
+Six train the generator: four on normal images (recon, patch, latent, adv)
+and two on anomaly images (abc, anomaly adversarial). Two train the
+discriminators, both the LSGAN loss of Eq. 1 (D_normal on normal images and
+their reconstructions, D_anomaly on anomaly images and theirs). Every
+function returns a scalar: the mean over the batch.
+
+Images are (B, H, W, C) tensors in [-1, 1]; L1 distances are means of
+absolute differences, so they do not grow with image size.
+"""
+
+import tensorflow as tf
+
+# Smallest per-image reconstruction error the ABC loss sees. Below it,
+# -log(1 - exp(-L)) is flat, so a perfect reconstruction gives a large finite
+# loss (about 16.1) and zero gradient instead of log(0) = -inf.
+ABC_MIN_ERROR = 1e-7
+
+
+def per_image_l1(images, reconstructions):
+  """Mean absolute error of each image, shape (B,)."""
+  return tf.reduce_mean(tf.abs(images - reconstructions), axis=[1, 2, 3])
+
+
+def reconstruction_loss(images, reconstructions):
+  """Eq. 2: L1 distance between x and G(x)."""
+  return tf.reduce_mean(per_image_l1(images, reconstructions))
+
+
+def patch_errors(images, reconstructions, patch_size: int, stride: int):
+  """Mean absolute error of every patch, shape (B, num_patches).
+
+  Average pooling of the absolute error over patch windows equals the L1
+  distance of each patch pair, without materialising the patches.
+  """
+  error = tf.reduce_mean(tf.abs(images - reconstructions), axis=-1,
+                         keepdims=True)
+  pooled = tf.nn.avg_pool2d(error, ksize=patch_size, strides=stride,
+                            padding='VALID')
+  return tf.reshape(pooled, [tf.shape(pooled)[0], -1])
+
+
+def patch_loss(images, reconstructions, patch_size: int = 16, stride: int = 8,
+               top_n: int = 3):
+  """Eq. 3: mean of the n largest patch L1 errors of each image."""
+  errors = patch_errors(images, reconstructions, patch_size, stride)
+  largest = tf.math.top_k(errors, k=top_n, sorted=False).values
+  return tf.reduce_mean(largest)
+
+
+def latent_loss(latent, reconstruction_latent):
+  """Eq. 4: L1 distance between G_E(x) and G_E(G(x))."""
+  return tf.reduce_mean(tf.abs(latent - reconstruction_latent))
+
+
+def lsgan_generator_loss(fake_scores, target: float):
+  """Eq. 5: (D(G(x)) - y)^2, y being what G wants D to output."""
+  return tf.reduce_mean(tf.square(fake_scores - target))
+
+
+def adversarial_loss(fake_scores):
+  """Eq. 6: G wants D_normal to call reconstructions of normals real (1)."""
+  return lsgan_generator_loss(fake_scores, 1.0)
+
+
+def anomaly_adversarial_loss(fake_scores):
+  """Eq. 7: G wants D_anomaly to call reconstructions of anomalies fake (0)."""
+  return lsgan_generator_loss(fake_scores, 0.0)
+
+
+def abc_loss(images, reconstructions, min_error: float = ABC_MIN_ERROR):
+  """Eq. 8: -log(1 - exp(-L1(x, G(x)))) per image, averaged.
+
+  Minimising it maximises the reconstruction error of anomalies with
+  vanishing returns, so it cannot run away to infinity the way -L1 would.
+  `-expm1(-L)` is 1 - exp(-L) without cancellation for small L; errors are
+  clipped at `min_error` so the loss stays finite at L = 0.
+  """
+  error = tf.maximum(per_image_l1(images, reconstructions), min_error)
+  return tf.reduce_mean(-tf.math.log(-tf.math.expm1(-error)))
+
+
+def discriminator_loss(real_scores, fake_scores, real_label: float = 1.0,
+                       fake_label: float = 0.0):
+  """Eq. 1 (LSGAN, a-b coding): (D(x) - b)^2 + (D(G(x)) - a)^2."""
+  return (tf.reduce_mean(tf.square(real_scores - real_label)) +
+          tf.reduce_mean(tf.square(fake_scores - fake_label)))

@@ -1,0 +1,188 @@
+"""Keras functional builders for the generator (U-Net AE) and discriminator.
+
+Layer widths follow the paper's per-layer parameter counts (Sec. 3.3). On a
+32x32x3 input with base_channels=8:
+
+  generator  encoder  392 + 2,080 + 8,256 + 32,896
+             decoder  32,832 + 16,416 + 4,112 + 771          = 97,755
+  discrim.            392 + 2,080 + 8,256 + 32,896 + 32,768  = 76,392
+
+which are the paper's 97.75K and 76.39K to the last digit. The "+C" in every
+inner layer (2,080 = 4*4*8*16 + 2*16) is read as a bias-free convolution
+followed by a normalisation with a per-channel scale and offset; the last
+discriminator layer (32.77K = 4*4*64*32) as a bias-free 64->32 convolution
+whose 32 output channels are the patch score maps. Both readings match the
+counts exactly; `norm='none'` keeps convolution biases instead (-0.2%).
+"""
+
+from typing import Sequence, Tuple
+
+import keras
+from keras import layers
+
+from ganad_tf.errors import ConfigError
+
+KERNEL_SIZE = 4
+LEAKY_SLOPE = 0.2
+NUM_DOWNSAMPLINGS = 4  # the generator halves the size four times
+
+
+@keras.saving.register_keras_serializable(package='ganad_tf')
+class InstanceNormalization(layers.Layer):
+  """Normalises each channel of each image over its spatial positions.
+
+  Identical in training and inference and independent of what else is in
+  the batch. Equivalent to GroupNormalization(groups=-1) but with fewer ops,
+  which matters for a network this small.
+  """
+
+  def __init__(self, epsilon: float = 1e-5, **kwargs):
+    super().__init__(**kwargs)
+    self.epsilon = epsilon
+
+  def build(self, input_shape):
+    channels = input_shape[-1]
+    self.gamma = self.add_weight(shape=(channels,), initializer='ones',
+                                 name='gamma')
+    self.beta = self.add_weight(shape=(channels,), initializer='zeros',
+                                name='beta')
+
+  def call(self, inputs):
+    mean, variance = keras.ops.moments(inputs, axes=[1, 2], keepdims=True)
+    scale = self.gamma * keras.ops.rsqrt(variance + self.epsilon)
+    return (inputs - mean) * scale + self.beta
+
+  def get_config(self):
+    return {**super().get_config(), 'epsilon': self.epsilon}
+
+
+def _normalization(norm: str, name: str) -> layers.Layer:
+  if norm == 'instance':
+    return InstanceNormalization(epsilon=1e-5, name=name)
+  if norm == 'batch':
+    return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+  raise ConfigError(f'Unknown norm {norm!r}.')
+
+
+def _conv_block(x, filters: int, strides: int, norm: str, name: str,
+                transpose: bool = False, activation: str = 'leaky'):
+  """Conv (or transposed conv) -> optional norm -> activation."""
+  use_norm = norm != 'none'
+  conv_class = layers.Conv2DTranspose if transpose else layers.Conv2D
+  x = conv_class(filters, KERNEL_SIZE, strides=strides, padding='same',
+                 use_bias=not use_norm, name=f'{name}_conv')(x)
+  if use_norm:
+    x = _normalization(norm, f'{name}_norm')(x)
+  if activation == 'leaky':
+    return layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f'{name}_act')(x)
+  return layers.ReLU(name=f'{name}_act')(x)
+
+
+def check_input_shape(input_shape: Sequence[int]) -> Tuple[int, int, int]:
+  """Validates an (H, W, C) input shape for the networks.
+
+  Raises:
+    ConfigError: naming the bad dimension and the fix.
+  """
+  if len(input_shape) != 3:
+    raise ConfigError(f'Input shape must be (height, width, channels), got '
+                      f'{tuple(input_shape)}.')
+  height, width, channels = (int(v) for v in input_shape)
+  factor = 2**NUM_DOWNSAMPLINGS
+  if height < factor or width < factor or height % factor or width % factor:
+    raise ConfigError(
+        f'Image size {height}x{width} is not a multiple of {factor}: the '
+        f'U-Net halves it {NUM_DOWNSAMPLINGS} times and concatenates skip '
+        'connections. Resize to e.g. 32x32 or 128x128 (--image_size).')
+  if channels < 1:
+    raise ConfigError(f'Images need at least one channel, got {channels}.')
+  return height, width, channels
+
+
+def build_encoder(input_shape: Sequence[int], base_channels: int = 8,
+                  norm: str = 'instance', name: str = 'encoder') -> keras.Model:
+  """Builds G_E: four 4x4 stride-2 convolutions.
+
+  Args:
+    input_shape: (H, W, C) with H and W multiples of 16.
+    base_channels: width of the first layer; each next layer doubles it.
+    norm: 'instance', 'batch' or 'none' (the first layer is never
+      normalised, as in pix2pix).
+    name: model name.
+
+  Returns:
+    A model mapping images to a list of the four feature maps, outermost
+    first; the last one, (H/16, W/16, 8*base_channels), is the latent code.
+  """
+  check_input_shape(input_shape)
+  images = keras.Input(shape=tuple(input_shape), name='images')
+  features = []
+  x = images
+  for depth in range(NUM_DOWNSAMPLINGS):
+    x = _conv_block(x, base_channels * 2**depth, strides=2,
+                    norm='none' if depth == 0 else norm, name=f'enc{depth + 1}')
+    features.append(x)
+  return keras.Model(images, features, name=name)
+
+
+def build_generator(input_shape: Sequence[int], base_channels: int = 8,
+                    norm: str = 'instance',
+                    name: str = 'generator') -> keras.Model:
+  """Builds the U-Net generator G.
+
+  Four transposed convolutions mirror the encoder; each decoder output is
+  concatenated with the encoder feature map of the same size.
+
+  Returns:
+    A model mapping images in [-1, 1] to (reconstruction in [-1, 1], latent
+    code). Its encoder is the nested model `generator.get_layer('encoder')`;
+    see `latent_encoder`.
+  """
+  _, _, channels = check_input_shape(input_shape)
+  encoder = build_encoder(input_shape, base_channels, norm, name='encoder')
+  images = keras.Input(shape=tuple(input_shape), name='images')
+  features = encoder(images)
+  x = features[-1]
+  for depth in reversed(range(NUM_DOWNSAMPLINGS - 1)):
+    x = _conv_block(x, base_channels * 2**depth, strides=2, norm=norm,
+                    name=f'dec{NUM_DOWNSAMPLINGS - 1 - depth}', transpose=True,
+                    activation='relu')
+    x = layers.Concatenate(name=f'skip{depth + 1}')([x, features[depth]])
+  reconstruction = layers.Conv2DTranspose(
+      channels, KERNEL_SIZE, strides=2, padding='same', activation='tanh',
+      name=f'dec{NUM_DOWNSAMPLINGS}_conv')(x)
+  return keras.Model(images, [reconstruction, features[-1]], name=name)
+
+
+def latent_encoder(generator: keras.Model) -> keras.Model:
+  """Returns G_E as a model mapping images to the latent code alone."""
+  encoder = generator.get_layer('encoder')
+  return keras.Model(encoder.inputs, encoder.outputs[-1], name='latent_encoder')
+
+
+def build_discriminator(input_shape: Sequence[int], base_channels: int = 8,
+                        norm: str = 'instance', final_channels: int = 32,
+                        name: str = 'discriminator') -> keras.Model:
+  """Builds the PatchGAN discriminator (used twice: D_normal, D_anomaly).
+
+  Three 4x4 stride-2 convolutions, then two 4x4 stride-1 convolutions. The
+  output is linear (LSGAN) and spatial: each value scores one image patch.
+
+  Returns:
+    A model mapping images to scores of shape (H/8, W/8, final_channels).
+  """
+  check_input_shape(input_shape)
+  images = keras.Input(shape=tuple(input_shape), name='images')
+  x = images
+  for depth in range(3):
+    x = _conv_block(x, base_channels * 2**depth, strides=2,
+                    norm='none' if depth == 0 else norm, name=f'disc{depth + 1}')
+  x = _conv_block(x, base_channels * 8, strides=1, norm=norm, name='disc4')
+  scores = layers.Conv2D(final_channels, KERNEL_SIZE, strides=1, padding='same',
+                         use_bias=False, name='disc5_conv')(x)
+  return keras.Model(images, scores, name=name)
+
+
+def count_trainable_params(model: keras.Model) -> int:
+  """Trainable parameters, the quantity papers report."""
+  return int(sum(keras.ops.size(w) for w in model.trainable_weights))

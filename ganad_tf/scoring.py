@@ -1,0 +1,111 @@
+"""Inference: anomaly scores and error maps from the generator alone.
+
+The anomaly score is the reconstruction error (paper Sec. 3.1); the
+per-pixel error map, averaged over channels, shows where the anomaly is.
+"""
+
+from typing import Callable, Dict, Tuple
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganad_tf import losses
+from ganad_tf.config import SCORES
+from ganad_tf.errors import ConfigError
+
+
+def score_batch(images, reconstructions, kind: str = 'l1', patch_size: int = 16,
+                patch_stride: int = 8):
+  """Per-image anomaly scores of a batch, shape (B,).
+
+  Args:
+    kind: 'l1' (paper: mean absolute error), 'l2' (mean squared error) or
+      'patch' (mean absolute error of the worst patch; sensitive to small
+      defects in large images).
+  """
+  if kind == 'l1':
+    return losses.per_image_l1(images, reconstructions)
+  if kind == 'l2':
+    return tf.reduce_mean(tf.square(images - reconstructions), axis=[1, 2, 3])
+  if kind == 'patch':
+    errors = losses.patch_errors(images, reconstructions, patch_size,
+                                 patch_stride)
+    return tf.reduce_max(errors, axis=1)
+  raise ConfigError(f'Unknown score {kind!r}; choose one of {SCORES}.')
+
+
+def error_map(images, reconstructions):
+  """Per-pixel absolute error averaged over channels, shape (B, H, W)."""
+  return tf.reduce_mean(tf.abs(images - reconstructions), axis=-1)
+
+
+class Scorer:
+  """Batched, compiled inference with a fixed batch shape (no retracing).
+
+  Args:
+    generator: the trained generator.
+    batch_size: images per compiled call; the last batch is padded.
+    kind: score kind, see `score_batch`.
+  """
+
+  def __init__(self, generator: keras.Model, batch_size: int = 256,
+               kind: str = 'l1', patch_size: int = 16, patch_stride: int = 8,
+               jit_compile: bool = False):
+    if kind not in SCORES:
+      raise ConfigError(f'Unknown score {kind!r}; choose one of {SCORES}.')
+    self.generator = generator
+    self.batch_size = batch_size
+    self.kind = kind
+    self.patch_size = patch_size
+    self.patch_stride = patch_stride
+
+    def run(images):
+      reconstructions, _ = generator(images, training=False)
+      return (score_batch(images, reconstructions, kind, patch_size,
+                          patch_stride), reconstructions)
+
+    self._run = tf.function(run, jit_compile=jit_compile,
+                            reduce_retracing=True)
+
+  def _batches(self, images: np.ndarray, fn: Callable):
+    outputs = []
+    for start in range(0, len(images), self.batch_size):
+      batch = images[start:start + self.batch_size]
+      size = len(batch)
+      if size < self.batch_size:
+        pad = np.zeros((self.batch_size - size,) + batch.shape[1:], batch.dtype)
+        batch = np.concatenate([batch, pad])
+      outputs.append([o[:size] for o in fn(batch)])
+    return [np.concatenate(parts) for parts in zip(*outputs)]
+
+  def scores(self, images: np.ndarray) -> np.ndarray:
+    """Anomaly score of each image (higher = more anomalous)."""
+    if not len(images):
+      return np.zeros([0], np.float32)
+    return self._batches(images, lambda b: [self._run(b)[0].numpy()])[0]
+
+  def scores_and_reconstructions(
+      self, images: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    def fn(batch):
+      scores, reconstructions = self._run(batch)
+      return [scores.numpy(), reconstructions.numpy()]
+    scores, reconstructions = self._batches(images, fn)
+    return scores, reconstructions
+
+  def error_maps(self, images: np.ndarray) -> np.ndarray:
+    """(N, H, W) per-pixel reconstruction errors."""
+    _, reconstructions = self.scores_and_reconstructions(images)
+    return np.mean(np.abs(images - reconstructions), axis=-1)
+
+
+def weights_are_finite(model: keras.Model) -> bool:
+  """True if no weight of `model` is NaN or Inf (never score such a model)."""
+  return all(np.all(np.isfinite(keras.ops.convert_to_numpy(w)))
+             for w in model.weights)
+
+
+def summarize_scores(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
+  """Mean score of normal (label 0) and anomaly (label 1) test images."""
+  return {'mean_score_normal': float(np.mean(scores[labels == 0])),
+          'mean_score_anomaly': float(np.mean(scores[labels == 1]))}

@@ -1,0 +1,23 @@
+"""Shared pytest setup: quiet TensorFlow, small deterministic data."""
+
+import os
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+import numpy as np  # pylint: disable=g-import-not-at-top
+import pytest  # pylint: disable=g-import-not-at-top
+
+
+@pytest.fixture
+def rng():
+  return np.random.default_rng(0)
+
+
+def blob_images(rng, count, size=32, channels=1, centre=(16, 16),
+                radius=6.0, noise=0.05):
+  """Images of a bright disc on a dark background, with pixel noise."""
+  yy, xx = np.mgrid[:size, :size]
+  disc = ((yy - centre[0])**2 + (xx - centre[1])**2 <= radius**2)
+  base = np.where(disc, 0.8, -0.8)[None, :, :, None]
+  images = base + noise * rng.standard_normal((count, size, size, channels))
+  return np.clip(images, -1, 1).astype(np.float32)

@@ -1,0 +1,41 @@
+"""absl flags are generated from the config and default to the paper's."""
+
+from absl import flags
+
+from experiments import flags as experiment_flags
+from ganad_tf import config as config_lib
+
+
+def _parsed(*argv, **overrides):
+  flag_values = flags.FlagValues()
+  experiment_flags.define_experiment_flags(flag_values, **overrides)
+  flag_values(['prog', *argv])
+  return experiment_flags.experiment_config(flag_values)
+
+
+def test_defaults_are_the_config_defaults():
+  assert _parsed() == config_lib.ExperimentConfig()
+
+
+def test_flags_set_their_fields():
+  config = _parsed('--epochs=7', '--w_abc=1.5', '--norm=none',
+                   '--eval_batch_size=64', '--dataset=cifar10',
+                   '--anomaly_total=100', '--nodeterministic_ops')
+  assert config.train.epochs == 7
+  assert config.weights.abc == 1.5
+  assert config.model.norm == 'none'
+  assert config.eval.batch_size == 64
+  assert config.data.dataset == 'cifar10'
+  assert config.data.anomaly_total == 100
+  assert config.train.deterministic_ops is False
+
+
+def test_default_overrides():
+  assert _parsed(epochs=3).train.epochs == 3
+
+
+def test_every_field_has_one_flag():
+  names = experiment_flags.all_flag_names()
+  assert len(names) == len(set(names))
+  assert {'w_recon', 'w_anomaly_adv', 'eval_batch_size', 'batch_size',
+          'learning_rate', 'kmeans_k'} <= set(names)
