@@ -19,14 +19,16 @@ from absl import flags
 
 from experiments import flags as experiment_flags
 from ganad_tf import benchmark
+from ganad_tf import distribute
 
 experiment_flags.define_experiment_flags()
-flags.DEFINE_list('normal_classes', None,
-                  'Classes to use as normal, e.g. 0,3 (default: all).')
-flags.DEFINE_string('output_dir', None,
-                    'Run folder (default: runs/<dataset>).')
+experiment_flags.define_run_flags(
+    output_help='Run folder (default: runs/<dataset>).')
 flags.DEFINE_integer('jobs', 1, 'Parallel worker processes, each running a '
                      'share of the classes with cores/jobs threads.')
+flags.DEFINE_enum('strategy', 'none', distribute.STRATEGIES,
+                  'tf.distribute strategy for the training step: mirrored '
+                  '(local devices) or multi_worker (TF_CONFIG).')
 flags.DEFINE_bool('overwrite', False, 'Rerun every class if --output_dir '
                   'holds results made with another configuration.')
 FLAGS = flags.FLAGS
@@ -38,13 +40,17 @@ def main(argv):
   logging.getLogger('ganad_tf').setLevel(logging.INFO)
   config = experiment_flags.experiment_config(FLAGS)
   output_dir = FLAGS.output_dir or os.path.join('runs', config.data.dataset)
-  classes = ([int(c) for c in FLAGS.normal_classes]
-             if FLAGS.normal_classes else None)
+  if FLAGS.strategy != 'none' and FLAGS.jobs > 1:
+    raise app.UsageError('--jobs > 1 runs classes in separate processes; it '
+                         'cannot be combined with --strategy.')
+  session = benchmark.Session(distribute.make_strategy(FLAGS.strategy))
   results = benchmark.run_benchmark(
-      config, output_dir, normal_classes=classes, jobs=FLAGS.jobs,
-      command=benchmark.command_line(), overwrite=FLAGS.overwrite)
-  print(benchmark.format_table(results))
-  print(f'Wrote {os.path.join(output_dir, "results.json")}')
+      config, output_dir, normal_classes=experiment_flags.normal_classes(),
+      jobs=FLAGS.jobs, command=benchmark.command_line(),
+      overwrite=FLAGS.overwrite, session=session)
+  if results:
+    print(benchmark.format_table(results))
+    print(f'Wrote {os.path.join(output_dir, "results.json")}')
 
 
 if __name__ == '__main__':

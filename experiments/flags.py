@@ -131,3 +131,19 @@ def flag_name(section: str, field: str) -> str:
 
 def all_flag_names() -> Tuple[str, ...]:
   return tuple(name for _, _, name, _, _ in _flag_names())
+
+
+def define_run_flags(flag_values: flags.FlagValues = flags.FLAGS,
+                     output_help: str = 'Run folder.'):
+  """--normal_classes and --output_dir, shared by the benchmark-like tools."""
+  flags.DEFINE_list('normal_classes', None,
+                    'Classes to use as normal, e.g. 0,3 (default: all).',
+                    flag_values=flag_values)
+  flags.DEFINE_string('output_dir', None, output_help,
+                      flag_values=flag_values)
+
+
+def normal_classes(flag_values: flags.FlagValues = flags.FLAGS):
+  """The parsed --normal_classes as ints, or None for all."""
+  values = flag_values['normal_classes'].value
+  return [int(c) for c in values] if values else None

@@ -10,6 +10,7 @@ Output folder:
   table.md             our AUROC per class beside the paper's claim
   class_NN/result.json that class's result (written last: marks it done)
   class_NN/scores.npz  raw test scores, labels and original classes
+  class_NN/generator.keras  the trained generator (for figures and reuse)
   class_NN/checkpoints, class_NN/summaries
 
 A rerun of the same command skips finished classes, resumes unfinished ones
@@ -28,11 +29,12 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 
 from ganad_tf import datasets
+from ganad_tf import distribute
 from ganad_tf import io_utils
 from ganad_tf import metrics
 from ganad_tf import paper
 from ganad_tf import sampling
-from ganad_tf.config import ExperimentConfig, fingerprint
+from ganad_tf.config import SCORES, ExperimentConfig, fingerprint
 from ganad_tf.errors import ConfigError, OutputError
 from ganad_tf.progress import format_duration
 
@@ -40,6 +42,7 @@ logger = logging.getLogger('ganad_tf')
 
 RESULT_FILE = 'result.json'
 SCORES_FILE = 'scores.npz'
+GENERATOR_FILE = 'generator.keras'
 
 
 @dataclasses.dataclass
@@ -176,42 +179,70 @@ def load_class_result(output_dir: str, normal_class: int,
   return result
 
 
-class ClassRunner:
-  """Trains and scores normal classes one after another with one Trainer.
+class Session:
+  """Caches prepared data and traced Trainers within one process.
 
-  The Trainer (and its traced graph) is built on first use and reused for
-  every class, which saves the tracing time per class.
+  A Trainer traces its graph once and then fits any config with the same
+  `structure_key`, so benchmark classes, ablation rows and grid points that
+  share a structure reuse one graph instead of tracing again.
+  """
+
+  def __init__(self, strategy=None):
+    self.strategy = strategy
+    self._data = {}
+    self._trainers = {}
+
+  def data(self, config: ExperimentConfig) -> PreparedData:
+    cfg = config.data
+    key = (cfg.dataset, cfg.data_dir, cfg.tfds_data_dir, cfg.image_size,
+           cfg.validation_fraction, cfg.sampling_seed)
+    if key not in self._data:
+      self._data[key] = prepare_data(config)
+    return self._data[key]
+
+  def trainer(self, config: ExperimentConfig, image_shape, dataset: str):
+    from ganad_tf.trainer import Trainer, structure_key  # TF only if needed.
+    key = structure_key(config, image_shape, dataset)
+    if key not in self._trainers:
+      self._trainers[key] = Trainer(config, image_shape, dataset=dataset,
+                                    strategy=self.strategy)
+    return self._trainers[key]
+
+
+class ClassRunner:
+  """Trains and scores normal classes one after another.
+
+  Trainers come from a Session, so their traced graphs are reused for every
+  class (and across runs that share the session).
   """
 
   def __init__(self, config: ExperimentConfig, data: PreparedData,
-               output_dir: Optional[str]):
+               output_dir: Optional[str], session: Optional[Session] = None):
     self.config = config
     self.data = data
     self.output_dir = output_dir
     self.fingerprint = fingerprint(config)
-    self._trainer = None
+    self.session = session or Session()
 
   @property
   def trainer(self):
-    if self._trainer is None:
-      from ganad_tf.trainer import Trainer  # TF import only where needed.
-      self._trainer = Trainer(self.config, self.data.train_images.shape[1:],
-                              dataset=self.data.name)
-    return self._trainer
+    return self.session.trainer(self.config, self.data.train_images.shape[1:],
+                                self.data.name)
 
   def run(self, normal_class: int) -> Dict[str, Any]:
     """Trains on one normal class, scores the test split, saves results."""
     from ganad_tf.scoring import Scorer, weights_are_finite
     config = self.config
     name = self.data.class_names[normal_class]
-    prefix = f'[class {normal_class} {name}] '
+    prefix = f'[class {normal_class}: {name}] '
     started = time.monotonic()
     split = make_split(self.data, normal_class, config)
     folder = class_dir(self.output_dir, normal_class) if self.output_dir else None
     sampled = time.monotonic()
     trainer = self.trainer
     train_result = trainer.fit(split.train_normal, split.train_anomaly,
-                               run_dir=folder, log_prefix=prefix)
+                               run_dir=folder, config=config,
+                               log_prefix=prefix)
     logger.info('%s%s', prefix, trainer.describe())
     trained = time.monotonic()
     if not weights_are_finite(trainer.generator):
@@ -247,11 +278,18 @@ class ClassRunner:
         **scoring_summary(scores, split.test_labels),
     }
     if split.validation_images is not None:
-      validation_scores = scorer.scores(split.validation_images)
-      result['validation_auroc'] = metrics.auroc(split.validation_labels,
-                                                 validation_scores)
-    if folder:
-      # Scores first, result last: result.json marks the class as done.
+      result['validation_auroc'] = metrics.auroc(
+          split.validation_labels, scorer.scores(split.validation_images))
+      result['validation_auroc_by_score'] = {
+          kind: metrics.auroc(split.validation_labels, Scorer(
+              trainer.generator, config.eval.batch_size, kind,
+              config.train.patch_size, config.train.patch_stride).scores(
+                  split.validation_images))
+          for kind in SCORES}
+    if folder and trainer.is_chief():
+      io_utils.save_keras_model(os.path.join(folder, GENERATOR_FILE),
+                                trainer.generator)
+      # Scores before the result: result.json marks the class as done.
       io_utils.save_npz(os.path.join(folder, SCORES_FILE),
                         scores=scores.astype(np.float32),
                         labels=split.test_labels,
@@ -300,7 +338,8 @@ def environment() -> Dict[str, Any]:
 def run_benchmark(config: ExperimentConfig, output_dir: str,
                   normal_classes: Optional[Sequence[int]] = None,
                   jobs: int = 1, command: Optional[str] = None,
-                  overwrite: bool = False) -> Dict[str, Any]:
+                  overwrite: bool = False,
+                  session: Optional[Session] = None) -> Dict[str, Any]:
   """Runs (or resumes) the benchmark and writes results.json and table.md.
 
   Args:
@@ -312,6 +351,8 @@ def run_benchmark(config: ExperimentConfig, output_dir: str,
     command: the command line, recorded in the outputs.
     overwrite: discard finished class results whose configuration differs
       instead of refusing to run.
+    session: caches data and traced Trainers across calls in one process
+      (ablation rows, grid points).
 
   Returns:
     The contents of results.json.
@@ -328,7 +369,8 @@ def run_benchmark(config: ExperimentConfig, output_dir: str,
   run_fingerprint = fingerprint(config)
   _check_existing_run(output_dir, run_fingerprint, overwrite)
 
-  data = prepare_data(config)
+  session = session or Session()
+  data = session.data(config)
   classes = check_normal_classes(normal_classes, data.num_classes,
                                  data.name)
   io_utils.write_json(os.path.join(output_dir, 'config.json'), {
@@ -344,7 +386,7 @@ def run_benchmark(config: ExperimentConfig, output_dir: str,
   if pending and jobs > 1:
     _run_parallel(config, pending, output_dir, jobs)
   elif pending:
-    runner = ClassRunner(config, data, output_dir)
+    runner = ClassRunner(config, data, output_dir, session)
     for index, normal_class in enumerate(pending):
       runner.run(normal_class)
       elapsed = time.monotonic() - started
@@ -352,6 +394,8 @@ def run_benchmark(config: ExperimentConfig, output_dir: str,
       logger.info('Finished %d/%d classes in %s; ETA %s.', index + 1,
                   len(pending), format_duration(elapsed),
                   format_duration(elapsed / (index + 1) * left))
+  if not distribute.is_chief(session.strategy):
+    return {}  # the chief worker writes the results
   results = collect_results(config, data, classes, output_dir,
                             time.monotonic() - started, command)
   return results

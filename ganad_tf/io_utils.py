@@ -67,6 +67,21 @@ def save_npz(path: str, **arrays: np.ndarray):
     np.savez_compressed(handle, **arrays)
 
 
+def save_keras_model(path: str, model) -> None:
+  """Saves a Keras model atomically (Keras needs the .keras suffix)."""
+  folder = os.path.dirname(os.path.abspath(path))
+  os.makedirs(folder, exist_ok=True)
+  fd, tmp_path = tempfile.mkstemp(dir=folder, prefix='.tmp-', suffix='.keras')
+  os.close(fd)
+  try:
+    model.save(tmp_path)
+    os.replace(tmp_path, path)
+  except BaseException:
+    with contextlib.suppress(OSError):
+      os.remove(tmp_path)
+    raise
+
+
 def ensure_writable_dir(path: str) -> str:
   """Creates `path` if needed and checks that files can be written in it.
 

@@ -31,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganad_tf import augment as augment_lib
+from ganad_tf import distribute
 from ganad_tf import losses
 from ganad_tf import models
 from ganad_tf.checks import check_images
@@ -86,10 +87,15 @@ class Trainer:
       epochs and learning rates can change between `fit` calls.
     image_shape: (H, W, C) of the training images, H == W, multiple of 16.
     dataset: dataset name, used to pick the paper's augmentation.
+    strategy: a tf.distribute strategy (MirroredStrategy for several local
+      devices, MultiWorkerMirroredStrategy across machines); None uses the
+      default single-device strategy. The batch size is global: each of the
+      N replicas trains on batch_size / N images of the same global batch.
   """
 
   def __init__(self, config: ExperimentConfig, image_shape: Sequence[int],
-               dataset: str = 'none'):
+               dataset: str = 'none',
+               strategy: Optional[tf.distribute.Strategy] = None):
     image_shape = tuple(int(v) for v in image_shape)
     models.check_input_shape(image_shape)
     if image_shape[0] != image_shape[1]:
@@ -104,15 +110,43 @@ class Trainer:
     self._on = {name: getattr(weights, name) > 0 for name in WEIGHT_NAMES}
     self.use_anomaly_group = self._on['abc'] or self._on['anomaly_adv']
     self.batch_size = train.batch_size
+    self.strategy = strategy or tf.distribute.get_strategy()
+    self.num_replicas = self.strategy.num_replicas_in_sync
+    if self.batch_size % self.num_replicas:
+      raise ConfigError(
+          f'batch_size={self.batch_size} is not divisible by the '
+          f'{self.num_replicas} replicas of the distribution strategy; use a '
+          'multiple of the replica count.')
+    self.replica_batch = self.batch_size // self.num_replicas
     self.pipeline = augment_lib.resolve(train.augment, dataset)
     self._augmenter = augment_lib.make_augmenter(self.pipeline)
 
     if train.deterministic_ops:
       tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(train.seed)
+    with self.strategy.scope():
+      self._build_state(image_shape)
+    self._initial_weights = {train.seed: self._model_weights()}
+    self.checkpoint = tf.train.Checkpoint(
+        generator=self.generator, disc_normal=self.disc_normal,
+        disc_anomaly=self.disc_anomaly, gen_optimizer=self.gen_optimizer,
+        disc_normal_optimizer=self.disc_normal_optimizer,
+        disc_anomaly_optimizer=self.disc_anomaly_optimizer, step=self.step,
+        group_batches=self.group_batches)
+    self.manager: Optional[tf.train.CheckpointManager] = None
+    self._summary_writer = None
+    self.steps_per_epoch = 0
+    self.total_steps = 0
+    self._log_prefix = ''
+    # autograph=False: the loop is written with explicit tf.while_loop and
+    # tf.cond, which saves seconds of AutoGraph conversion per trace.
+    self._train_chunk = tf.function(self._chunk, autograph=False,
+                                    jit_compile=train.jit_compile)
+
+  def _build_state(self, image_shape):
+    """Networks, optimizers and run-state variables (in strategy scope)."""
     self.generator, self.disc_normal, self.disc_anomaly = self._build_models()
     self.encoder = models.latent_encoder(self.generator)
-    self._initial_weights = {train.seed: self._model_weights()}
     self.gen_optimizer = self._adam('gen_optimizer', self.generator)
     self.disc_normal_optimizer = self._adam('disc_normal_optimizer',
                                             self.disc_normal)
@@ -131,25 +165,13 @@ class Trainer:
                                      trainable=False, name='loss_weights')
     self._normal_prob = tf.Variable(1.0, trainable=False, name='normal_prob')
     self._seed = tf.Variable(0, dtype=tf.int64, trainable=False, name='seed')
-    self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name='step')
+    # Updated by every replica with the same value; keep the first's.
+    first = tf.VariableAggregation.ONLY_FIRST_REPLICA
+    self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name='step',
+                            aggregation=first)
     # Batches drawn so far from each group: where its shuffled pass stands.
     self.group_batches = tf.Variable([0, 0], dtype=tf.int64, trainable=False,
-                                     name='group_batches')
-    self.checkpoint = tf.train.Checkpoint(
-        generator=self.generator, disc_normal=self.disc_normal,
-        disc_anomaly=self.disc_anomaly, gen_optimizer=self.gen_optimizer,
-        disc_normal_optimizer=self.disc_normal_optimizer,
-        disc_anomaly_optimizer=self.disc_anomaly_optimizer, step=self.step,
-        group_batches=self.group_batches)
-    self.manager: Optional[tf.train.CheckpointManager] = None
-    self._summary_writer = None
-    self.steps_per_epoch = 0
-    self.total_steps = 0
-    self._log_prefix = ''
-    # autograph=False: the loop is written with explicit tf.while_loop and
-    # tf.cond, which saves seconds of AutoGraph conversion per trace.
-    self._train_chunk = tf.function(self._chunk, autograph=False,
-                                    jit_compile=train.jit_compile)
+                                     name='group_batches', aggregation=first)
 
   def _build_models(self):
     cfg = self.config.model
@@ -215,13 +237,19 @@ class Trainer:
   # The compiled step -------------------------------------------------------
 
   def _sample(self, data, group: int, step_seed):
-    """The group's next batch: successive slices of a per-pass permutation.
+    """This replica's share of the group's next global batch.
 
-    Pass p of group g is ordered by a permutation seeded with (seed, 2p+g).
-    A group smaller than the batch repeats images within a batch.
+    Global batches are successive slices of a per-pass permutation; pass p
+    of group g is ordered by a permutation seeded with (seed, 2p+g), so the
+    global batch does not depend on the number of replicas. A group smaller
+    than the batch repeats images within a batch. The caller advances
+    `group_batches` after the step.
     """
     count = tf.cast(tf.shape(data)[0], tf.int64)
     batch = self.batch_size
+    replica = tf.cast(
+        tf.distribute.get_replica_context().replica_id_in_sync_group,
+        tf.int64)
     batches_per_pass = tf.maximum(count // batch, 1)
     drawn = self.group_batches[group]
     pass_index = drawn // batches_per_pass
@@ -229,13 +257,15 @@ class Trainer:
     keys = tf.random.stateless_uniform(
         tf.reshape(count, [1]), tf.stack([step_seed[0], pass_index * 2 + group]))
     order = tf.argsort(keys)
-    positions = (position * batch + tf.range(batch, dtype=tf.int64)) % count
-    self.group_batches.assign_add(tf.one_hot(group, 2, dtype=tf.int64))
+    positions = (position * batch + replica * self.replica_batch +
+                 tf.range(self.replica_batch, dtype=tf.int64)) % count
     images = tf.gather(data, tf.gather(order, positions))
     if self._augmenter is None:
       return images
-    return self._augmenter(images, tf.random.experimental.stateless_fold_in(
-        step_seed, _AUGMENT_DRAW))
+    seed = tf.random.experimental.stateless_fold_in(step_seed, _AUGMENT_DRAW)
+    if self.num_replicas > 1:
+      seed = tf.random.experimental.stateless_fold_in(seed, replica)
+    return self._augmenter(images, seed)
 
   @staticmethod
   def _discriminate(disc, images, reconstructions):
@@ -249,7 +279,8 @@ class Trainer:
   def _weight(self, name: str):
     return self._loss_weights[WEIGHT_NAMES.index(name)]
 
-  def _normal_step(self, step_seed):
+  def _normal_losses(self, step_seed):
+    """Normal group: loss values (dict) and the tape that recorded them."""
     train = self.config.train
     images = self._sample(self._normal_data, NORMAL_GROUP, step_seed)
     values = {}
@@ -274,10 +305,10 @@ class Trainer:
         values['d_normal'] = losses.discriminator_loss(real_scores,
                                                        fake_scores)
       values['g_normal'] = total
-    return self._gradients(values, tape, 'g_normal', 'd_normal',
-                           self.disc_normal, self.disc_normal_optimizer)
+    return values, tape
 
-  def _anomaly_step(self, step_seed):
+  def _anomaly_losses(self, step_seed):
+    """Anomaly group: loss values (dict) and the tape that recorded them."""
     images = self._sample(self._anomaly_data, ANOMALY_GROUP, step_seed)
     values = {}
     with tf.GradientTape(persistent=True) as tape:
@@ -294,54 +325,129 @@ class Trainer:
         values['d_anomaly'] = losses.discriminator_loss(real_scores,
                                                         fake_scores)
       values['g_anomaly'] = total
-    return self._gradients(values, tape, 'g_anomaly', 'd_anomaly',
-                           self.disc_anomaly, self.disc_anomaly_optimizer)
+    return values, tape
 
-  def _gradients(self, values, tape, gen_loss, disc_loss, disc,
-                 disc_optimizer):
-    """G's gradients, the loss vector and a finite flag; updates D.
+  def _group_parts(self, group: int):
+    if group == NORMAL_GROUP:
+      return (self._normal_losses, 'g_normal', 'd_normal', self.disc_normal,
+              self.disc_normal_optimizer)
+    return (self._anomaly_losses, 'g_anomaly', 'd_anomaly',
+            self.disc_anomaly, self.disc_anomaly_optimizer)
 
-    The discriminator is updated here, inside its group's branch, and only
-    if every loss and gradient of the step is finite. G's update is left to
-    the caller so that the graph holds one G update, not one per branch.
-    """
+  def _group_gradients(self, group: int, step_seed):
+    """Loss vector, finite flag, G's and D's gradients for one group."""
+    compute, gen_loss, disc_loss, disc, _ = self._group_parts(group)
+    values, tape = compute(step_seed)
     gen_grads = tape.gradient(values[gen_loss],
                               self.generator.trainable_variables)
     disc_grads = (tape.gradient(values[disc_loss], disc.trainable_variables)
                   if disc_loss in values else [])
     del tape
+    if self.num_replicas > 1:
+      # Optimizers sum gradients over replicas; scaling each replica's
+      # gradients by 1/N makes the sum the gradient of the global mean.
+      scale = 1.0 / self.num_replicas
+      gen_grads = [g * scale for g in gen_grads]
+      disc_grads = [g * scale for g in disc_grads]
     vector = tf.stack([values.get(name, tf.constant(0.0))
                        for name in LOSS_NAMES])
     finite = tf.logical_and(
         tf.reduce_all(tf.math.is_finite(vector)),
         tf.math.is_finite(tf.linalg.global_norm(gen_grads + disc_grads)))
-    if disc_grads:
-      def update():
-        disc_optimizer.apply_gradients(zip(disc_grads,
-                                           disc.trainable_variables))
-        return tf.constant(True)
-      tf.cond(finite, update, lambda: tf.constant(False))
-    return [vector, finite] + gen_grads
+    return vector, finite, gen_grads, disc_grads
 
-  def _one_step(self):
+  def _apply_disc(self, group: int, disc_grads):
+    _, _, _, disc, optimizer = self._group_parts(group)
+    if disc_grads:
+      optimizer.apply_gradients(zip(disc_grads, disc.trainable_variables))
+
+  def _apply_gen(self, gen_grads):
+    self.gen_optimizer.apply_gradients(
+        zip(gen_grads, self.generator.trainable_variables))
+
+  def _draw_group(self):
+    """The step's seed and whether it trains the normal group."""
     step_seed = tf.stack([self._seed, self.step.read_value()])
     draw = tf.random.stateless_uniform(
         [], tf.random.experimental.stateless_fold_in(step_seed, _GROUP_DRAW))
-    is_normal = draw < self._normal_prob
+    return step_seed, draw < self._normal_prob
+
+  def _advance(self, is_normal):
+    group = tf.where(is_normal, NORMAL_GROUP, ANOMALY_GROUP)
+    self.group_batches.assign_add(tf.one_hot(group, 2, dtype=tf.int64))
+    self.step.assign_add(1)
+
+  def _single_device_step(self):
+    """One step; a non-finite step changes no weight and no counter."""
+    step_seed, is_normal = self._draw_group()
+
+    def branch(group):
+      def run():
+        vector, finite, gen_grads, disc_grads = self._group_gradients(
+            group, step_seed)
+
+        def update():
+          self._apply_disc(group, disc_grads)
+          return tf.constant(True)
+
+        tf.cond(finite, update, lambda: tf.constant(False))
+        return [vector, finite] + gen_grads
+      return run
+
     if self.use_anomaly_group:
-      outputs = tf.cond(is_normal, lambda: self._normal_step(step_seed),
-                        lambda: self._anomaly_step(step_seed))
+      outputs = tf.cond(is_normal, branch(NORMAL_GROUP),
+                        branch(ANOMALY_GROUP))
     else:
-      outputs = self._normal_step(step_seed)
+      outputs = branch(NORMAL_GROUP)()
     vector, finite, gen_grads = outputs[0], outputs[1], outputs[2:]
 
     def update():
-      self.gen_optimizer.apply_gradients(
-          zip(gen_grads, self.generator.trainable_variables))
-      self.step.assign_add(1)
+      # One G update in the graph, shared by both branches.
+      self._apply_gen(gen_grads)
+      self._advance(is_normal)
       return tf.constant(True)
 
     tf.cond(finite, update, lambda: tf.constant(False))
+    return vector, finite, is_normal
+
+  def _replica_step(self, group: int, step_seed):
+    """One replica's step. Updates are unconditional: synchronising
+    replicas (the gradient all-reduce) is not allowed inside a tf.cond in
+    replica context. A non-finite step still stops training at once, and
+    no checkpoint is written after it."""
+    vector, finite, gen_grads, disc_grads = self._group_gradients(group,
+                                                                  step_seed)
+    self._apply_disc(group, disc_grads)
+    self._apply_gen(gen_grads)
+    # ReduceOp has no MIN: replicas report 1 when non-finite, and the sum
+    # over replicas is 0 only if all were finite.
+    return vector, 1.0 - tf.cast(finite, tf.float32)
+
+  def _distributed_step(self):
+    """One step on every replica; the loss vector averaged over them."""
+    if self.num_replicas == 1:
+      return self._single_device_step()
+    strategy = self.strategy
+    step_seed, is_normal = self._draw_group()
+
+    def branch(group):
+      def run():
+        vector, not_finite = strategy.run(self._replica_step,
+                                          args=(group, step_seed))
+        return (strategy.reduce(tf.distribute.ReduceOp.MEAN, vector,
+                                axis=None),
+                strategy.reduce(tf.distribute.ReduceOp.SUM, not_finite,
+                                axis=None) < 0.5)
+      return run
+
+    # The group choice stays in cross-replica context so that every
+    # replica's graph is free of control flow around synchronisation.
+    if self.use_anomaly_group:
+      vector, finite = tf.cond(is_normal, branch(NORMAL_GROUP),
+                               branch(ANOMALY_GROUP))
+    else:
+      vector, finite = branch(NORMAL_GROUP)()
+    self._advance(is_normal)
     return vector, finite, is_normal
 
   def _chunk(self, num_steps):
@@ -360,7 +466,7 @@ class Trainer:
     def body(i, sums, counts, bad_step, bad_losses):
       step = self.step.read_value()
       with tf.control_dependencies([step]):
-        vector, finite, is_normal = self._one_step()
+        vector, finite, is_normal = self._distributed_step()
       one_hot = tf.one_hot(tf.where(is_normal, NORMAL_GROUP, ANOMALY_GROUP), 2)
       ok = tf.cast(finite, tf.float32)
       return (i + 1, sums + ok * one_hot[:, None] * vector[None, :],
@@ -494,16 +600,24 @@ class Trainer:
     self.manager = None
     self._summary_writer = None
     if run_dir:
+      # Under MultiWorkerMirroredStrategy every worker must save (the save
+      # runs collectives) but only the chief's copy is the real one.
+      folder = ('checkpoints' if self.is_chief() else
+                f'.checkpoints_worker_{distribute.task_id(self.strategy)}')
       self.manager = tf.train.CheckpointManager(
-          self.checkpoint, os.path.join(run_dir, 'checkpoints'),
-          max_to_keep=3)
-      self._summary_writer = tf.summary.create_file_writer(
-          os.path.join(run_dir, 'summaries'))
+          self.checkpoint, os.path.join(run_dir, folder), max_to_keep=3)
+      if self.is_chief():
+        self._summary_writer = tf.summary.create_file_writer(
+            os.path.join(run_dir, 'summaries'))
     try:
       return self._loop()
     finally:
       if self._summary_writer is not None:
         self._summary_writer.close()
+
+  def is_chief(self) -> bool:
+    """False only on non-chief workers of a multi-worker strategy."""
+    return distribute.is_chief(self.strategy)
 
   def _loop(self) -> TrainResult:
     train = self.config.train

@@ -1,0 +1,45 @@
+r"""The loss ablation of paper Table 6, in the paper's layout.
+
+  python -m experiments.ablation --dataset=fashion_mnist \
+      --data_dir=/usr/share/datasets/fashion-mnist --normal_classes=0 \
+      --flagfile=experiments/presets/cpu.cfg --output_dir=results/ablation
+
+Each row is a resumable benchmark run in <output_dir>/row_N.
+"""
+
+import logging
+import os
+
+from absl import app
+from absl import flags
+
+from experiments import flags as experiment_flags
+from ganad_tf import ablation
+from ganad_tf import benchmark
+
+experiment_flags.define_experiment_flags()
+experiment_flags.define_run_flags(
+    output_help='Ablation folder (default: runs/ablation_<dataset>).')
+flags.DEFINE_enum('reading', 'single', sorted(ablation.READINGS),
+                  'How to read the lost check marks of Table 6.')
+flags.DEFINE_list('rows', None, 'Rows to run (default: all).')
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  logging.getLogger('ganad_tf').setLevel(logging.INFO)
+  config = experiment_flags.experiment_config(FLAGS)
+  output_dir = FLAGS.output_dir or os.path.join(
+      'runs', f'ablation_{config.data.dataset}')
+  results = ablation.run_ablation(
+      config, output_dir, normal_classes=experiment_flags.normal_classes(),
+      reading=FLAGS.reading,
+      rows=[int(r) for r in FLAGS.rows] if FLAGS.rows else None,
+      command=benchmark.command_line())
+  print(ablation.format_table(results, config))
+
+
+if __name__ == '__main__':
+  app.run(main)

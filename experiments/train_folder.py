@@ -1,0 +1,110 @@
+r"""Trains a defect detector on a folder of photos.
+
+The folder holds normal/ and one subfolder per defect kind, optionally
+masks/<kind>/<file> (see ganad_tf.folder_data). Large photos are cut into
+tiles (--tile_size, the paper's 100x100 "patches"), each resized to the
+--image_size model input.
+
+Example (paper setting: 2192x1000 photos, 100x100 tiles, 128x128 input):
+
+  python -m experiments.train_folder --data_dir=/data/cases \
+      --output_dir=models/cases --tile_size=100 --epochs=100
+
+Writes to --output_dir: generator.keras + detector.json (load with
+ganad_tf.detector.Detector.load), saved_model/ (TensorFlow SavedModel that
+serves without this package), results.json (validation AUROC and
+precision / recall / F1 at the calibrated threshold) and runs/ (checkpoints;
+rerunning the same command resumes). Score new photos with
+experiments.predict.
+
+Normal images only: --w_abc=0 --w_anomaly_adv=0, and pick the threshold
+with --target_fpr.
+"""
+
+import dataclasses
+import logging
+
+from absl import app
+from absl import flags
+
+from experiments import flags as experiment_flags
+from ganad_tf import detector as detector_lib
+from ganad_tf import patches
+from ganad_tf.benchmark import command_line
+
+_DEFAULTS = detector_lib.DetectorSettings()
+_DEFAULT_CONFIG = detector_lib.default_config()
+
+experiment_flags.define_experiment_flags(
+    dataset='folder', image_size=_DEFAULT_CONFIG.data.image_size,
+    validation_fraction=_DEFAULT_CONFIG.data.validation_fraction)
+flags.DEFINE_string('output_dir', None, 'Model folder to write.')
+flags.DEFINE_string('tile_size', None,
+                    'Tile size in image pixels, WIDTHxHEIGHT or one number '
+                    '(paper: 100 or 548x500); unset = whole image.')
+flags.DEFINE_string('tile_stride', None,
+                    'Step between tiles, WIDTHxHEIGHT or one number '
+                    '(default: the tile size; smaller overlaps tiles).')
+flags.DEFINE_string('resize_to', None,
+                    'Resize every photo to WIDTHxHEIGHT when reading (needed '
+                    'if their sizes differ).')
+flags.DEFINE_enum('channels', 'auto', ['auto', '1', '3'],
+                  'auto = 1 if every image is grayscale, else 3.')
+flags.DEFINE_enum('anomaly_tiles', _DEFAULTS.anomaly_tiles,
+                  list(detector_lib.ANOMALY_TILE_CHOICES),
+                  'How defect tiles are chosen: mask (tiles on the defect '
+                  'mask), max_error (highest-error tiles under a briefly '
+                  'trained normal-only model), auto (mask if present).')
+flags.DEFINE_integer('tiles_per_defect_image',
+                     _DEFAULTS.tiles_per_defect_image,
+                     'Tiles per defect image taken by max_error.')
+flags.DEFINE_integer('selection_epochs', _DEFAULTS.selection_epochs,
+                     'Epochs of the normal-only model used by max_error.')
+flags.DEFINE_float('min_mask_share', _DEFAULTS.min_mask_share,
+                   'A tile is a defect tile if it holds at least this share '
+                   'of the mask pixels of the image\'s best-covered tile.')
+flags.DEFINE_float('normal_ratio', _DEFAULTS.normal_ratio,
+                   'Normal training tiles per defect tile (paper: 1).')
+flags.DEFINE_integer('max_normal_tiles', _DEFAULTS.max_normal_tiles,
+                     'Cap on normal training tiles.')
+flags.DEFINE_enum('stitch', _DEFAULTS.stitch, list(patches.STITCH_MODES),
+                  'How overlapping tiles combine in heat maps.')
+flags.DEFINE_float('target_fpr', None,
+                   'Calibrate the threshold for at most this false-positive '
+                   'rate on normal validation images (default: best F1).')
+flags.DEFINE_bool('export', True, 'Also write the SavedModel.')
+flags.DEFINE_bool('overwrite', False,
+                  'Delete checkpoints of another configuration in '
+                  '--output_dir instead of stopping.')
+flags.mark_flags_as_required(['data_dir', 'output_dir'])
+FLAGS = flags.FLAGS
+
+
+def settings_from_flags() -> detector_lib.DetectorSettings:
+  names = [f.name for f in dataclasses.fields(detector_lib.DetectorSettings)]
+  settings = detector_lib.DetectorSettings(
+      **{name: FLAGS[name].value for name in names})
+  settings.validate()
+  return settings
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  logging.getLogger('ganad_tf').setLevel(logging.INFO)
+  config = experiment_flags.experiment_config(FLAGS)
+  results = detector_lib.train_folder(
+      FLAGS.data_dir, FLAGS.output_dir, config, settings_from_flags(),
+      export=FLAGS.export, overwrite=FLAGS.overwrite,
+      command=command_line())
+  valid = results['validation']
+  auroc = 'n/a' if valid['auroc'] is None else f'{valid["auroc"]:.2f}'
+  print(f'Validation ({valid["num_normal"]} normal + {valid["num_defect"]} '
+        f'defect images): AUROC {auroc}, precision {valid["precision"]:.3f}, '
+        f'recall {valid["recall"]:.3f}, F1 {valid["f1"]:.3f} at threshold '
+        f'{results["threshold"]:.6g} ({results["threshold_method"]}).')
+  print(f'Model: {results["model_dir"]}  SavedModel: {results["export_dir"]}')
+
+
+if __name__ == '__main__':
+  app.run(main)

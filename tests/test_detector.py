@@ -1,0 +1,309 @@
+"""Detector: training from folders, scoring, calibration, save/load, export.
+
+One tiny detector (256x128 synthetic photos, 64x64 tiles resized to 32x32,
+one epoch) is trained once per module and shared by most tests.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ganad_tf import config as config_lib
+from ganad_tf import detector as detector_lib
+from ganad_tf import folder_data
+from ganad_tf import io_utils
+from ganad_tf import patches
+from ganad_tf import scoring
+from ganad_tf import synthetic
+from ganad_tf.errors import ConfigError, DatasetError, InputError
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COUNTS = {'normal': 10, 'scratch': 3, 'stamped': 3, 'stain': 3}
+
+
+def _config(**weights):
+  return config_lib.replace(
+      detector_lib.default_config(),
+      data={'image_size': 32},
+      train={'epochs': 1, 'batch_size': 8, 'learning_rate': 1e-3,
+             'steps_per_execution': 16, 'log_every_secs': 1000},
+      weights=weights)
+
+
+@pytest.fixture(scope='module')
+def cache():
+  """Traced Trainers shared by this module's detectors (saves retracing)."""
+  return {}
+
+
+@pytest.fixture(scope='module')
+def synth_dir(tmp_path_factory):
+  folder = str(tmp_path_factory.mktemp('detector') / 'data')
+  synthetic.generate_dataset(folder, synthetic.SyntheticConfig(
+      width=256, height=128, counts=dict(COUNTS), seed=5))
+  return folder
+
+
+@pytest.fixture(scope='module')
+def trained(synth_dir, cache, tmp_path_factory):
+  """(model folder, train_folder results, data) from one tiny run."""
+  model_dir = str(tmp_path_factory.mktemp('detector') / 'model')
+  results = detector_lib.train_folder(
+      synth_dir, model_dir, _config(),
+      detector_lib.DetectorSettings(tile_size=64, tile_stride=(64, 48)),
+      trainer_cache=cache)
+  return model_dir, results, folder_data.load_folder(synth_dir)
+
+
+@pytest.fixture(scope='module')
+def detector(trained):
+  return detector_lib.Detector.load(trained[0])
+
+
+_SERVE_SCRIPT = textwrap.dedent('''
+    import sys
+    import numpy as np
+    import tensorflow as tf
+    model = tf.saved_model.load(sys.argv[1])
+    images = np.load(sys.argv[2])
+    out = model.signatures['serving_default'](images=tf.constant(images))
+    assert not any(name.startswith('ganad_tf') for name in sys.modules)
+    np.savez(sys.argv[3], **{k: v.numpy() for k, v in out.items()})
+''')
+_SERVED = [0, 1, 10, 14]  # indices of the images the SavedModel scores
+_PREDICTED = slice(9, 12)  # the images the predict CLI scores
+
+
+@pytest.fixture(scope='module')
+def processes(trained, tmp_path_factory):
+  """Starts the two fresh-process checks in the background.
+
+  Each spends most of its time importing TensorFlow; running them while
+  the in-process tests train saves most of that wall time.
+  """
+  model_dir, _, data = trained
+  folder = tmp_path_factory.mktemp('processes')
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3')
+  np.save(folder / 'images.npy', data.images[_SERVED])
+  (folder / 'serve.py').write_text(_SERVE_SCRIPT)
+  # From tmp_path, so the repository is not importable.
+  serve = subprocess.Popen(
+      [sys.executable, str(folder / 'serve.py'),
+       os.path.join(model_dir, 'saved_model'), str(folder / 'images.npy'),
+       str(folder / 'out.npz')],
+      cwd=str(folder), env=env, stdout=subprocess.PIPE,
+      stderr=subprocess.PIPE, text=True)
+  images = folder / 'new'
+  images.mkdir()
+  for name in data.files[_PREDICTED]:
+    with open(os.path.join(data.root, name), 'rb') as source:
+      (images / os.path.basename(name)).write_bytes(source.read())
+  (images / 'broken.png').write_bytes(b'not a png')
+  predict = subprocess.Popen(
+      [sys.executable, '-m', 'experiments.predict', f'--model={model_dir}',
+       f'--images={images}', f'--output_dir={folder / "out"}'],
+      cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+      text=True)
+  yield {'serve': serve, 'predict': predict, 'folder': folder}
+  for process in (serve, predict):
+    if process.poll() is None:
+      process.kill()
+      process.communicate()
+
+
+def _finish(process):
+  stdout, stderr = process.communicate(timeout=600)
+  assert process.returncode == 0, stderr[-3000:]
+  return stdout
+
+
+def test_train_folder_writes_model_export_and_results(trained, processes):
+  del processes  # started here so they run beside the tests below
+  model_dir, results, _ = trained
+  for name in ('generator.keras', 'detector.json', 'results.json',
+               'saved_model/saved_model.pb'):
+    assert os.path.exists(os.path.join(model_dir, name)), name
+  on_disk = io_utils.read_json(os.path.join(model_dir, 'results.json'))
+  valid = on_disk['validation']
+  assert valid['num_normal'] == 2 and valid['num_defect'] == 3
+  for name in ('auroc', 'precision', 'recall', 'f1'):
+    assert valid[name] is not None
+  assert on_disk['threshold_method'] == 'best_f1'
+  assert np.isfinite(on_disk['threshold'])
+  # Balanced training set: equal tiles per defect kind (the rarest kind's
+  # count), as many normal tiles in all, chosen from the masks.
+  tiles = results['training']['tiles']
+  per_kind = set(tiles['anomaly'].values())
+  assert len(per_kind) == 1
+  assert per_kind.pop() == min(tiles['anomaly_candidates'].values())
+  assert tiles['normal'] == sum(tiles['anomaly'].values())
+  assert tiles['method']['mask'] == 6 and tiles['method']['max_error'] == 0
+
+
+def test_image_score_is_the_max_of_tile_scores(detector, trained):
+  images = trained[2].images[:3]
+  grid = detector.grid
+  assert grid.num_tiles == 2 * 5  # rows 0, 64; cols 0, 48, 96, 144, 192
+  scaled = images.astype(np.float32) / 127.5 - 1
+  expected = []
+  for image in scaled:
+    tiles = np.stack([image[y0:y1, x0:x1] for y0, x0, y1, x1 in grid.boxes()])
+    tiles = tf.image.resize(tiles, (32, 32), antialias=True)
+    reconstructions, _ = detector.generator(tiles, training=False)
+    expected.append(float(tf.reduce_max(scoring.score_batch(
+        tiles, reconstructions, 'l1'))))
+  np.testing.assert_allclose(detector.score(images), expected, rtol=1e-5)
+
+
+def test_predict_and_error_map_shapes(detector, trained):
+  images = trained[2].images[:4]
+  result = detector.predict(images, with_maps=True)
+  assert result.scores.shape == (4,) and result.decisions.dtype == bool
+  np.testing.assert_array_equal(result.decisions,
+                                result.scores >= detector.threshold)
+  assert result.error_maps.shape == (4, 128, 256)
+  np.testing.assert_allclose(detector.error_map(images), result.error_maps,
+                             rtol=1e-6)
+  assert detector.score(images[:0]).shape == (0,)
+  # Gray batches may omit the channel axis; float pixel values are fine.
+  np.testing.assert_allclose(detector.score(images[..., 0].astype(float)),
+                             result.scores, rtol=1e-6)
+
+
+def test_bad_inputs_raise_input_error_with_the_fix(detector, trained):
+  images = trained[2].images[:2]
+  with pytest.raises(InputError, match=r'images\[None\]'):
+    detector.score(images[0, ..., 0])
+  with pytest.raises(InputError, match='resize or crop them to 256x128'):
+    detector.score(images[:, :64])
+  with pytest.raises(InputError, match='convert them to grayscale'):
+    detector.score(np.repeat(images, 3, axis=-1))
+  with pytest.raises(InputError, match='NaN'):
+    bad = images.astype(np.float32)
+    bad[1, 5, 5] = np.nan
+    detector.score(bad)
+  with pytest.raises(InputError, match='multiply them by 255'):
+    detector.score(images.astype(np.float32) / 255 - 0.5)
+
+
+def test_save_then_load_gives_identical_scores(detector, trained, tmp_path):
+  images = trained[2].images
+  again = str(tmp_path / 'copy')
+  detector.save(again)
+  loaded = detector_lib.Detector.load(again)
+  np.testing.assert_array_equal(loaded.score(images), detector.score(images))
+  assert loaded.threshold == detector.threshold
+  assert loaded.calibration == detector.calibration
+  assert loaded.settings == detector.settings
+  with pytest.raises(ConfigError, match='not a saved detector'):
+    detector_lib.Detector.load(str(tmp_path))
+
+
+def test_calibration_best_f1_and_target_fpr(detector, trained):
+  data = trained[2]
+  labels = data.is_anomaly
+  best = detector.calibrate(data.images, labels)
+  assert best['method'] == 'best_f1'
+  scores = detector.score(data.images)
+  assert best['f1'] == pytest.approx(detector_lib.metrics.detection_metrics(
+      labels, scores, best['threshold'])['f1'])
+  strict = detector.calibrate(data.images, labels, target_fpr=0.0)
+  assert strict['false_positive_rate'] == 0.0
+  assert np.all(scores[~labels] < strict['threshold'])
+  # The threshold is stored in the graph too.
+  np.testing.assert_array_equal(detector.predict(data.images).decisions,
+                                scores >= strict['threshold'])
+  with pytest.raises(DatasetError, match='normal images'):
+    detector.calibrate(data.images[labels], np.ones(int(labels.sum())))
+
+
+def test_evaluate_reports_image_and_pixel_metrics(detector, trained):
+  result = detector.evaluate(trained[2])
+  assert result['counts'] == {'normal': 10, 'scratch': 3, 'stain': 3,
+                              'stamped': 3}
+  assert 0 <= result['auroc'] <= 100
+  pixel = result['pixel']
+  assert pixel['defect_images_with_masks'] == 9
+  assert 0 <= pixel['hottest_pixel_on_defect'] <= pixel[
+      'hottest_pixel_near_defect'] <= 1
+
+
+def test_arrays_without_masks_pick_max_error_tiles_and_normal_only_mode(
+    cache):
+  rng = np.random.default_rng(0)
+  normal = rng.integers(100, 140, (10, 64, 64, 1), dtype=np.uint8)
+  defects = normal[:4].copy()
+  defects[:, 40:48, 8:16] = 255  # a bright square in tile (1, 0)
+  settings = detector_lib.DetectorSettings(tile_size=32, selection_epochs=1)
+  detector = detector_lib.Detector(_config(), settings, cache)
+  summary = detector.fit(normal, defects, ['spot'] * 4)
+  tiles = summary['tiles']
+  assert tiles['method'] == {'mask': 0, 'max_error': 3, 'whole_image': 0}
+  assert tiles['anomaly'] == {'spot': 3} and tiles['normal'] == 3
+  assert summary['calibration']['num_defect'] == 1
+
+  # Normal images only: anomaly losses off, threshold from a target FPR.
+  settings = detector_lib.DetectorSettings(tile_size=32, target_fpr=0.0)
+  only = detector_lib.Detector(_config(abc=0.0, anomaly_adv=0.0), settings,
+                               cache)
+  summary = only.fit(normal)
+  assert summary['tiles']['anomaly'] == {}
+  assert summary['calibration']['method'] == 'target_fpr=0'
+  assert summary['calibration']['auroc'] is None
+  assert not only.predict(normal).decisions[only.validation is None:].all()
+  with pytest.raises(DatasetError, match='--w_abc=0 --w_anomaly_adv=0'):
+    detector_lib.Detector(_config()).fit(normal)
+
+
+def test_settings_are_validated():
+  with pytest.raises(ConfigError, match='--anomaly_tiles'):
+    detector_lib.Detector(settings=detector_lib.DetectorSettings(
+        anomaly_tiles='guess'))
+  with pytest.raises(ConfigError, match='--target_fpr'):
+    detector_lib.Detector(settings=detector_lib.DetectorSettings(
+        target_fpr=1.5))
+  with pytest.raises(ConfigError, match='WIDTHxHEIGHT'):
+    detector_lib.DetectorSettings(tile_size='big')
+  settings = detector_lib.DetectorSettings(tile_size='548x500',
+                                           resize_to='2192x1000')
+  assert settings.tile_size == (500, 548)
+  assert detector_lib.DetectorSettings.from_dict(
+      settings.to_dict()) == settings
+  assert patches.format_size(settings.resize_to) == '2192x1000'
+
+
+def test_export_serves_in_a_fresh_process_without_the_package(
+    trained, processes):
+  model_dir, _, data = trained
+  _finish(processes['serve'])
+  served = np.load(processes['folder'] / 'out.npz')
+  detector = detector_lib.Detector.load(model_dir)
+  expected = detector.predict(data.images[_SERVED], with_maps=True)
+  np.testing.assert_allclose(served['score'], expected.scores, rtol=1e-5,
+                             atol=1e-6)
+  np.testing.assert_array_equal(served['decision'], expected.decisions)
+  np.testing.assert_allclose(served['error_map'], expected.error_maps,
+                             rtol=1e-5, atol=1e-6)
+  info = io_utils.read_json(os.path.join(model_dir, 'saved_model',
+                                         'serving_info.json'))
+  assert info['input']['shape'] == [None, 128, 256, 1]
+  assert info['threshold'] == detector.threshold
+
+
+def test_predict_cli_writes_csv_and_overlays(trained, processes):
+  data = trained[2]
+  stdout = _finish(processes['predict'])
+  assert 'Scored 3 image(s)' in stdout and 'broken.png' in stdout
+  out = processes['folder'] / 'out'
+  lines = (out / 'predictions.csv').read_text().splitlines()
+  assert lines[0] == 'file,score,decision' and len(lines) == 4
+  names = sorted(line.split(',')[0] for line in lines[1:])
+  assert names == sorted(os.path.basename(n) for n in data.files[_PREDICTED])
+  assert all(line.split(',')[2] in ('ok', 'defect') for line in lines[1:])
+  overlays = sorted(os.listdir(out / 'overlays'))
+  assert len(overlays) == 3 and all(n.endswith('.png') for n in overlays)
