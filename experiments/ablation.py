@@ -7,10 +7,8 @@ r"""The loss ablation of paper Table 6, in the paper's layout.
 Each row is a resumable benchmark run in <output_dir>/row_N.
 """
 
-import logging
 import os
 
-from absl import app
 from absl import flags
 
 from experiments import flags as experiment_flags
@@ -27,10 +25,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  logging.getLogger('ganad_tf').setLevel(logging.INFO)
-  config = experiment_flags.experiment_config(FLAGS)
+  config = experiment_flags.start(argv)
   output_dir = FLAGS.output_dir or os.path.join(
       'runs', f'ablation_{config.data.dataset}')
   results = ablation.run_ablation(
@@ -42,4 +37,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  experiment_flags.run(main)

@@ -11,7 +11,6 @@ Rerunning the same command resumes: finished classes are skipped and
 unfinished ones continue from their newest checkpoint.
 """
 
-import logging
 import os
 
 from absl import app
@@ -35,10 +34,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  logging.getLogger('ganad_tf').setLevel(logging.INFO)
-  config = experiment_flags.experiment_config(FLAGS)
+  config = experiment_flags.start(argv)
   output_dir = FLAGS.output_dir or os.path.join('runs', config.data.dataset)
   if FLAGS.strategy != 'none' and FLAGS.jobs > 1:
     raise app.UsageError('--jobs > 1 runs classes in separate processes; it '
@@ -54,4 +50,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  experiment_flags.run(main)

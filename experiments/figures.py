@@ -16,6 +16,7 @@ import os
 from absl import app
 from absl import flags
 
+from experiments import flags as experiment_flags
 from ganad_tf import figure_report
 
 flags.DEFINE_string('run_dir', None, 'A benchmark output folder.')
@@ -39,4 +40,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  experiment_flags.run(main)

@@ -147,3 +147,32 @@ def normal_classes(flag_values: flags.FlagValues = flags.FLAGS):
   """The parsed --normal_classes as ints, or None for all."""
   values = flag_values['normal_classes'].value
   return [int(c) for c in values] if values else None
+
+
+def start(argv, flag_values: flags.FlagValues = flags.FLAGS
+          ) -> config_lib.ExperimentConfig:
+  """Common start of an entry point: no stray arguments, INFO progress
+  logging, and the validated config from the flags."""
+  import logging
+  from absl import app
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  logging.getLogger('ganad_tf').setLevel(logging.INFO)
+  return experiment_config(flag_values)
+
+
+def run(main):
+  """app.run(main), with our errors printed as one clear line (exit 1)
+  instead of a traceback: they already say what is wrong and what to do."""
+  import sys
+  from absl import app
+  from ganad_tf.errors import GanadError
+
+  def guarded(argv):
+    try:
+      return main(argv)
+    except GanadError as error:
+      print(f'Error: {error}', file=sys.stderr)
+      sys.exit(1)
+
+  app.run(guarded)

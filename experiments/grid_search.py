@@ -9,10 +9,8 @@ Prints the grid size, runs the chosen points (the Table 2 point first, then
 a seeded random order; or --points), and resumes where it stopped.
 """
 
-import logging
 import os
 
-from absl import app
 from absl import flags
 
 from experiments import flags as experiment_flags
@@ -31,15 +29,12 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  config = experiment_flags.start(argv)
   strict, loose = grid_search.grid_counts()
   print(f'Grid size: {strict} combinations with normal sum > 2 x anomaly sum '
         f'({loose} with >=; the paper says 314).')
   if FLAGS.count_only:
     return
-  logging.getLogger('ganad_tf').setLevel(logging.INFO)
-  config = experiment_flags.experiment_config(FLAGS)
   output_dir = FLAGS.output_dir or os.path.join(
       'runs', f'grid_{config.data.dataset}')
   results = grid_search.run_grid_search(
@@ -51,4 +46,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  experiment_flags.run(main)

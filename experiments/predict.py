@@ -16,6 +16,7 @@ masks exist, whether the heat sits on the defects.
 
 import logging
 import os
+import sys
 
 from absl import app
 from absl import flags
@@ -23,6 +24,7 @@ from absl import flags
 from ganad_tf import detector as detector_lib
 from ganad_tf import folder_data
 from ganad_tf import io_utils
+from ganad_tf.errors import GanadError
 
 flags.DEFINE_string('model', None, 'Model folder written by '
                     'experiments.train_folder (or Detector.save).')
@@ -43,6 +45,15 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   logging.getLogger('ganad_tf').setLevel(logging.INFO)
+  try:
+    _run()
+  except GanadError as error:
+    # Our errors say what is wrong and how to fix it; a traceback would
+    # only bury that.
+    sys.exit(f'Error: {error}')
+
+
+def _run():
   detector = detector_lib.Detector.load(FLAGS.model)
   paths = folder_data.find_images(FLAGS.images)
   root = FLAGS.images if os.path.isdir(FLAGS.images) else None
@@ -71,10 +82,11 @@ def main(argv):
           f'{path}')
     if result.get('pixel'):
       pixel = result['pixel']
+      on = 100 * pixel['hottest_pixel_on_defect']
+      near = 100 * pixel['hottest_pixel_near_defect']
       print(f'Heat maps: pixel AUROC {pixel["auroc_sampled"]:.2f}; hottest '
-            f'pixel on the defect in {100 * pixel["hottest_pixel_on_defect"]:.0f}'
-            f'% of defect images, within {pixel["near_tolerance_px"]} px in '
-            f'{100 * pixel["hottest_pixel_near_defect"]:.0f}%.')
+            f'pixel on the defect in {on:.0f}% of defect images, within '
+            f'{pixel["near_tolerance_px"]} px in {near:.0f}%.')
 
 
 if __name__ == '__main__':

@@ -15,12 +15,13 @@ import platform
 from absl import app
 from absl import flags
 
+from experiments import flags as experiment_flags
 from ganad_tf import io_utils
 from ganad_tf import speed
 
 flags.DEFINE_list('shapes', ['32x32x1', '32x32x3'], 'Input shapes HxWxC.')
-flags.DEFINE_list('batch_sizes', ['1', '64'], 'Training batch sizes (1 is '
-                  'the paper\'s; 64 the CPU preset\'s).')
+flags.DEFINE_list('batch_sizes', ['1', '16'], 'Training batch sizes (1 is '
+                  'the paper\'s; 16 the CPU preset\'s).')
 flags.DEFINE_list('variants', ['compiled', 'per_step', 'eager'],
                   'Training variants: compiled, per_step, eager, xla.')
 flags.DEFINE_integer('steps', 60, 'Steps per timed repeat.')
@@ -84,4 +85,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  experiment_flags.run(main)

@@ -23,6 +23,7 @@ with --target_fpr.
 
 import dataclasses
 import logging
+import sys
 
 from absl import app
 from absl import flags
@@ -31,13 +32,16 @@ from experiments import flags as experiment_flags
 from ganad_tf import detector as detector_lib
 from ganad_tf import patches
 from ganad_tf.benchmark import command_line
+from ganad_tf.errors import GanadError
 
 _DEFAULTS = detector_lib.DetectorSettings()
 _DEFAULT_CONFIG = detector_lib.default_config()
 
+# Balanced tile sets are small, so epochs are short: checkpoint less often.
 experiment_flags.define_experiment_flags(
     dataset='folder', image_size=_DEFAULT_CONFIG.data.image_size,
-    validation_fraction=_DEFAULT_CONFIG.data.validation_fraction)
+    validation_fraction=_DEFAULT_CONFIG.data.validation_fraction,
+    checkpoint_every_epochs=10)
 flags.DEFINE_string('output_dir', None, 'Model folder to write.')
 flags.DEFINE_string('tile_size', None,
                     'Tile size in image pixels, WIDTHxHEIGHT or one number '
@@ -63,12 +67,21 @@ flags.DEFINE_integer('selection_epochs', _DEFAULTS.selection_epochs,
 flags.DEFINE_float('min_mask_share', _DEFAULTS.min_mask_share,
                    'A tile is a defect tile if it holds at least this share '
                    'of the mask pixels of the image\'s best-covered tile.')
+flags.DEFINE_enum('defect_crops', _DEFAULTS.defect_crops,
+                  list(detector_lib.DEFECT_CROP_CHOICES),
+                  'Anomaly crops from masks: grid (the scoring grid\'s tiles '
+                  'on the defect) or centred (tile-sized crops around each '
+                  'defect, like the paper\'s hand-cropped patches).')
 flags.DEFINE_float('normal_ratio', _DEFAULTS.normal_ratio,
                    'Normal training tiles per defect tile (paper: 1).')
 flags.DEFINE_integer('max_normal_tiles', _DEFAULTS.max_normal_tiles,
                      'Cap on normal training tiles.')
 flags.DEFINE_enum('stitch', _DEFAULTS.stitch, list(patches.STITCH_MODES),
                   'How overlapping tiles combine in heat maps.')
+flags.DEFINE_bool('center_tiles', _DEFAULTS.center_tiles,
+                  'Subtract each tile\'s mean intensity before the model so '
+                  'uneven lighting is not scored as a defect (our design; '
+                  '--nocenter_tiles reproduces the paper).')
 flags.DEFINE_float('target_fpr', None,
                    'Calibrate the threshold for at most this false-positive '
                    'rate on normal validation images (default: best F1).')
@@ -92,6 +105,15 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   logging.getLogger('ganad_tf').setLevel(logging.INFO)
+  try:
+    _run()
+  except GanadError as error:
+    # Our errors say what is wrong and how to fix it; a traceback would
+    # only bury that.
+    sys.exit(f'Error: {error}')
+
+
+def _run():
   config = experiment_flags.experiment_config(FLAGS)
   results = detector_lib.train_folder(
       FLAGS.data_dir, FLAGS.output_dir, config, settings_from_flags(),

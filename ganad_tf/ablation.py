@@ -21,7 +21,7 @@ weight 0 and the others keep their Table 2 weights.
 
 import logging
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ganad_tf import benchmark
 from ganad_tf import config as config_lib

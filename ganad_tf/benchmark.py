@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import platform
 import sys
+import threading
 import time
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -46,21 +47,11 @@ GENERATOR_FILE = 'generator.keras'
 
 
 @dataclasses.dataclass
-class PreparedData:
-  """A dataset scaled to [-1, 1] at the model's input size."""
-  name: str
-  train_images: np.ndarray
-  train_labels: np.ndarray
-  test_images: np.ndarray
-  test_labels: np.ndarray
-  class_names: List[str]
-  source: str
+class PreparedData(datasets.LabeledImages):
+  """A dataset scaled to float [-1, 1] at the model's input size, with the
+  validation split (if any) carved out of its training images."""
   validation_images: Optional[np.ndarray] = None
   validation_labels: Optional[np.ndarray] = None
-
-  @property
-  def num_classes(self) -> int:
-    return len(self.class_names)
 
 
 @dataclasses.dataclass
@@ -223,15 +214,29 @@ class ClassRunner:
     self.output_dir = output_dir
     self.fingerprint = fingerprint(config)
     self.session = session or Session()
+    self._scorers = {}
 
   @property
   def trainer(self):
     return self.session.trainer(self.config, self.data.train_images.shape[1:],
                                 self.data.name)
 
+  def scorer(self, kind: str):
+    """A compiled Scorer of the trainer's generator, traced once per kind."""
+    from ganad_tf.scoring import Scorer
+    generator = self.trainer.generator
+    key = (id(generator), kind)
+    if key not in self._scorers:
+      config = self.config
+      scorer = Scorer(generator, config.eval.batch_size, kind,
+                      config.train.patch_size, config.train.patch_stride)
+      scorer.scores(self.data.test_images[:1])  # trace outside the timing
+      self._scorers[key] = scorer
+    return self._scorers[key]
+
   def run(self, normal_class: int) -> Dict[str, Any]:
     """Trains on one normal class, scores the test split, saves results."""
-    from ganad_tf.scoring import Scorer, weights_are_finite
+    from ganad_tf.scoring import weights_are_finite
     config = self.config
     name = self.data.class_names[normal_class]
     prefix = f'[class {normal_class}: {name}] '
@@ -248,9 +253,8 @@ class ClassRunner:
     if not weights_are_finite(trainer.generator):
       raise FloatingPointError(f'{prefix}the trained generator has NaN/Inf '
                                'weights; refusing to score it.')
-    scorer = Scorer(trainer.generator, config.eval.batch_size,
-                    config.eval.score, config.train.patch_size,
-                    config.train.patch_stride)
+    scorer = self.scorer(config.eval.score)
+    score_started = time.monotonic()  # after the scorer's one-off tracing
     scores = scorer.scores(split.test_images)
     scored = time.monotonic()
     auroc = metrics.auroc(split.test_labels, scores)
@@ -271,20 +275,20 @@ class ClassRunner:
         'resumed_from_step': train_result.resumed_from_step,
         'final_losses': train_result.final_losses,
         'train_images_per_second': train_result.images_per_second,
-        'inference_images_per_second': len(scores) / max(scored - trained,
-                                                         1e-9),
+        'inference_images_per_second': len(scores) / max(
+            scored - score_started, 1e-9),
         'seconds': {'sampling': sampled - started, 'train': trained - sampled,
-                    'score': scored - trained, 'total': scored - started},
+                    'score': scored - score_started,
+                    'total': scored - started},
         **scoring_summary(scores, split.test_labels),
     }
     if split.validation_images is not None:
       result['validation_auroc'] = metrics.auroc(
           split.validation_labels, scorer.scores(split.validation_images))
       result['validation_auroc_by_score'] = {
-          kind: metrics.auroc(split.validation_labels, Scorer(
-              trainer.generator, config.eval.batch_size, kind,
-              config.train.patch_size, config.train.patch_stride).scores(
-                  split.validation_images))
+          kind: metrics.auroc(split.validation_labels,
+                              self.scorer(kind).scores(
+                                  split.validation_images))
           for kind in SCORES}
     if folder and trainer.is_chief():
       io_utils.save_keras_model(os.path.join(folder, GENERATOR_FILE),
@@ -297,7 +301,7 @@ class ClassRunner:
       io_utils.write_json(os.path.join(folder, RESULT_FILE), result)
     logger.info('%sAUROC %.2f%% (train %s, score %s)', prefix, auroc,
                 format_duration(trained - sampled),
-                format_duration(scored - trained))
+                format_duration(scored - score_started))
     return result
 
 
@@ -312,9 +316,26 @@ def _set_threads(threads: int):
   tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
+def _exit_with_parent(parent_pid: int, poll_seconds: float = 1.0):
+  """Ends this worker if the benchmark process that started it dies.
+
+  A killed parent cannot stop its workers; without this they would keep
+  training as orphans. Finished classes are saved, so nothing is lost.
+  """
+  def watch():
+    while True:
+      if os.getppid() != parent_pid:
+        os._exit(3)  # pylint: disable=protected-access
+      time.sleep(poll_seconds)
+
+  threading.Thread(target=watch, daemon=True, name='parent-watch').start()
+
+
 def _run_shard(config_values: Dict[str, Any], classes: List[int],
-               output_dir: str, threads: int, log_level: int):
+               output_dir: str, threads: int, log_level: int,
+               parent_pid: int):
   """Worker-process entry: runs some classes sequentially."""
+  _exit_with_parent(parent_pid)
   logging.basicConfig(level=log_level,
                       format='%(asctime)s %(levelname)s %(message)s')
   logging.getLogger('ganad_tf').setLevel(log_level)
@@ -365,14 +386,15 @@ def run_benchmark(config: ExperimentConfig, output_dir: str,
   if jobs < 1:
     raise ConfigError(f'--jobs={jobs} must be >= 1.')
   started = time.monotonic()
-  output_dir = io_utils.ensure_writable_dir(output_dir)
+  # Everything that can fail on bad input fails before anything is written.
+  output_dir = io_utils.check_writable_location(output_dir)
   run_fingerprint = fingerprint(config)
   _check_existing_run(output_dir, run_fingerprint, overwrite)
-
   session = session or Session()
   data = session.data(config)
   classes = check_normal_classes(normal_classes, data.num_classes,
                                  data.name)
+  output_dir = io_utils.ensure_writable_dir(output_dir)
   io_utils.write_json(os.path.join(output_dir, 'config.json'), {
       'fingerprint': run_fingerprint, 'config': config.to_dict(),
       'normal_classes': classes, 'jobs': jobs, 'command': command})
@@ -429,8 +451,9 @@ def _run_parallel(config: ExperimentConfig, classes: List[int],
   processes = [
       context.Process(target=_run_shard,
                       args=(config.to_dict(), shard, output_dir, threads,
-                            logging.getLogger('ganad_tf').getEffectiveLevel()),
-                      name=f'ganad-worker-{i}')
+                            logging.getLogger('ganad_tf').getEffectiveLevel(),
+                            os.getpid()),
+                      name=f'ganad-worker-{i}', daemon=True)
       for i, shard in enumerate(shards)]
   for process in processes:
     process.start()

@@ -17,6 +17,8 @@ NORMALIZATIONS = ('instance', 'batch', 'none')
 AUGMENTATIONS = ('paper', 'none', 'mnist', 'fashion_mnist', 'cifar', 'defect')
 GROUP_SCHEDULES = ('random', 'proportional')
 SCORES = ('l1', 'l2', 'patch')
+# The benchmark datasets ganad_tf.datasets can load.
+DATASETS = ('mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'digits')
 
 
 @dataclasses.dataclass
@@ -202,6 +204,10 @@ class DataConfig:
   sampling_seed: int = 0
 
   def validate(self):
+    known = DATASETS + ('folder',)
+    if self.dataset not in known:
+      raise ConfigError(f'Unknown dataset {self.dataset!r}; choose one of '
+                        f'{", ".join(known)} (--dataset).')
     if self.image_size < 16 or self.image_size % 16:
       raise ConfigError(f'image_size={self.image_size} must be a multiple of '
                         '16 (the U-Net halves it four times), e.g. 32 or 128.')

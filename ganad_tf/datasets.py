@@ -27,9 +27,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ganad_tf.config import DATASETS
 from ganad_tf.errors import DatasetError, InputError
 
-DATASETS = ('mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'digits')
 TFDS_DATASETS = ('mnist', 'fashion_mnist', 'cifar10', 'cifar100')
 
 MNIST_CLASS_NAMES = [str(digit) for digit in range(10)]

@@ -14,7 +14,8 @@ tiles. Anomaly tiles are the tiles that show a defect:
 * 'mask': tiles overlapping the defect mask (masks/<kind>/<file>); a tile
   counts if it holds at least `min_mask_share` of the mask pixels of the
   best-covered tile of that image, so a tile grazing the defect's edge is
-  not trained on as if it were a defect;
+  not trained on as if it were a defect (with `defect_crops='centred'`,
+  tile-sized crops around each defect instead);
 * 'max_error' (our design: the paper's patches were cropped around the
   defects by hand, which a folder of labelled images does not give): a
   generator is first trained briefly on normal tiles only; then each
@@ -25,6 +26,14 @@ tiles. Anomaly tiles are the tiles that show a defect:
 Defect kinds are then balanced to the rarest kind's tile count and normal
 tiles to `normal_ratio` times the total, each by k-means sampling within
 the kind so the sample keeps the kind's variety (ganad_tf.sampling).
+
+Tile centring (our design; `center_tiles`, on by default). Photos of metal
+are lit unevenly: one tile is much brighter than another. Without centring
+the reconstruction error grows with brightness and the brightest tiles, not
+the defects, get the highest scores (on the synthetic set the heat lay on
+the light band and image AUROC was near chance). Subtracting each tile's
+mean intensity before the generator removes that; a stain or dent still
+differs from its own tile's mean, so it stays visible.
 
 Threshold. `calibrate` sets it on the validation split held out by `fit`:
 by default the one with the best F1; with `target_fpr` the lowest one whose
@@ -47,6 +56,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import keras
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 import tensorflow as tf
 
 from ganad_tf import config as config_lib
@@ -65,6 +75,7 @@ from ganad_tf.trainer import structure_key
 logger = logging.getLogger('ganad_tf')
 
 ANOMALY_TILE_CHOICES = ('auto', 'mask', 'max_error')
+DEFECT_CROP_CHOICES = ('grid', 'centred')
 GENERATOR_FILE = 'generator.keras'
 DETECTOR_FILE = 'detector.json'
 SERVING_INFO_FILE = 'serving_info.json'
@@ -108,6 +119,9 @@ class DetectorSettings:
       'max_error'.
     selection_epochs: epochs of the normal-only model used by 'max_error'.
     min_mask_share: see 'mask' in the module docstring.
+    defect_crops: where anomaly crops from masks lie: 'grid' (the scoring
+      grid's tiles on the defect) or 'centred' (tile-sized crops around each
+      defect, like the paper's hand-cropped defect patches).
     normal_ratio: normal training tiles per anomaly training tile (paper: 1,
       a balanced set).
     max_normal_tiles: cap on normal training tiles (memory); also their
@@ -115,6 +129,11 @@ class DetectorSettings:
     stitch: 'mean' or 'max' of overlapping tiles in heat maps.
     target_fpr: None calibrates the threshold for the best validation F1;
       a rate in [0, 1) for at most that false-positive rate instead.
+    center_tiles: subtract each tile's mean intensity before the model (and
+      clip to [-1, 1]), so lighting differences between tiles do not show
+      up as reconstruction error; the model sees texture and local defects.
+      Our design, not the paper's (False reproduces the paper); see the
+      module docstring.
   """
   tile_size: Optional[Tuple[int, int]] = None
   tile_stride: Optional[Tuple[int, int]] = None
@@ -124,10 +143,12 @@ class DetectorSettings:
   tiles_per_defect_image: int = 1
   selection_epochs: int = 5
   min_mask_share: float = 0.25
+  defect_crops: str = 'grid'
   normal_ratio: float = 1.0
   max_normal_tiles: int = 4096
   stitch: str = 'mean'
   target_fpr: Optional[float] = None
+  center_tiles: bool = True
 
   def __post_init__(self):
     self.tile_size = patches.parse_size(self.tile_size, 'tile_size')
@@ -140,6 +161,9 @@ class DetectorSettings:
     if self.anomaly_tiles not in ANOMALY_TILE_CHOICES:
       raise ConfigError(f'anomaly_tiles={self.anomaly_tiles!r}; choose one of '
                         f'{ANOMALY_TILE_CHOICES} (--anomaly_tiles).')
+    if self.defect_crops not in DEFECT_CROP_CHOICES:
+      raise ConfigError(f'defect_crops={self.defect_crops!r}; choose one of '
+                        f'{DEFECT_CROP_CHOICES} (--defect_crops).')
     if self.stitch not in patches.STITCH_MODES:
       raise ConfigError(f'stitch={self.stitch!r}; choose one of '
                         f'{patches.STITCH_MODES} (--stitch).')
@@ -182,6 +206,12 @@ class Predictions:
   error_maps: Optional[np.ndarray] = None
 
 
+def center(tiles):
+  """Subtracts each tile's mean intensity; clips to the model's [-1, 1]."""
+  mean = tf.reduce_mean(tiles, axis=[1, 2, 3], keepdims=True)
+  return tf.clip_by_value(tiles - mean, -1.0, 1.0)
+
+
 class InferenceModule(tf.Module):
   """The whole inference path as one TensorFlow graph.
 
@@ -194,7 +224,7 @@ class InferenceModule(tf.Module):
   def __init__(self, generator: keras.Model, image_shape: Sequence[int],
                grid: patches.TileGrid, input_size: int, score_kind: str,
                patch_size: int, patch_stride: int, stitch: str,
-               threshold: float = float('inf')):
+               threshold: float = float('inf'), center_tiles: bool = False):
     super().__init__(name='ganad_detector')
     self.generator = generator
     self.threshold = tf.Variable(threshold, dtype=tf.float32, trainable=False,
@@ -204,17 +234,24 @@ class InferenceModule(tf.Module):
     self._score_kind = score_kind
     self._patch = (int(patch_size), int(patch_stride))
     self._stitch = stitch
+    self._center = bool(center_tiles)
     shape = [None] + [int(v) for v in image_shape]
+    # autograph=False: the graph has no data-dependent Python control flow,
+    # and tracing then does not re-read this file's source.
     self.infer = tf.function(
-        self._infer, input_signature=[tf.TensorSpec(shape, tf.float32)])
+        self._infer, input_signature=[tf.TensorSpec(shape, tf.float32)],
+        autograph=False)
     self.serve = tf.function(
         self._serve,
-        input_signature=[tf.TensorSpec(shape, tf.uint8, name='images')])
+        input_signature=[tf.TensorSpec(shape, tf.uint8, name='images')],
+        autograph=False)
 
   def _infer(self, pixels):
     # The same arithmetic as datasets.preprocess_images: 0 -> -1, 255 -> 1.
     images = pixels / 127.5 - 1.0
     tiles = patches.tiles_for_model(images, self._grid, self._input_size)
+    if self._center:
+      tiles = center(tiles)
     reconstructions, _ = self.generator(tiles, training=False)
     tile_scores = tf.reshape(
         scoring.score_batch(tiles, reconstructions, self._score_kind,
@@ -363,12 +400,16 @@ class Detector:
 
   def _training_tiles(self, train: folder_data.FolderData,
                       run_dir: Optional[str]):
-    """Balanced normal and anomaly training tiles at the model input size."""
+    """Balanced normal and anomaly training tiles at the model input size.
+
+    Every training sample is a tile-sized crop (image index, y0, x0).
+    """
     grid, settings = self.grid, self.settings
     seed = self.config.data.sampling_seed
     k = self.config.data.kmeans_k
-    normal_ids = np.flatnonzero(train.labels == 0)
-    normal_pool = [(i, t) for i in normal_ids for t in range(grid.num_tiles)]
+    starts = [box[:2] for box in grid.boxes()]
+    normal_pool = [(i, y, x) for i in np.flatnonzero(train.labels == 0)
+                   for y, x in starts]
     if len(normal_pool) > _MAX_KMEANS_POOL:
       rng = np.random.default_rng(seed)
       keep = np.sort(rng.choice(len(normal_pool), _MAX_KMEANS_POOL,
@@ -386,20 +427,18 @@ class Detector:
               np.zeros((0,) + (self.input_size,) * 2 + (train.channels,),
                        np.float32), info)
 
-    # Candidate anomaly tiles per defect image: from its mask, or later
+    # Candidate anomaly crops per defect image: from its mask, or later
     # from a normal-only model's errors.
-    by_mask: Dict[int, List[int]] = {}
+    by_mask: Dict[int, List[Tuple[int, int]]] = {}
     need_errors: List[int] = []
     mode = settings.anomaly_tiles
     for i in np.flatnonzero(train.labels > 0):
       mask = train.masks[i]
       has_mask = mask is not None and mask.any()
       if grid.num_tiles == 1:
-        by_mask[i] = [0]  # the whole image is the one tile
+        by_mask[i] = [starts[0]]  # the whole image is the one tile
       elif mode in ('mask', 'auto') and has_mask:
-        overlaps = patches.mask_overlaps(mask, grid)
-        floor = max(1, settings.min_mask_share * overlaps.max())
-        by_mask[i] = [int(t) for t in np.flatnonzero(overlaps >= floor)]
+        by_mask[i] = _mask_crops(mask, grid, settings)
       elif mode == 'mask':
         raise DatasetError(
             f'--anomaly_tiles=mask but {train.files[i]} has no (non-empty) '
@@ -420,15 +459,15 @@ class Detector:
     normal_pick = self._kmeans_pick(train, normal_pool, normal_count, k, seed)
     normal_tiles = self._model_tiles(train, normal_pick)
 
-    by_error: Dict[int, List[int]] = {}
+    by_error: Dict[int, List[Tuple[int, int]]] = {}
     if need_errors:
       by_error = self._max_error_tiles(train, need_errors, normal_tiles,
                                        run_dir)
     anomaly_pick = []
     for offset, label in enumerate(sorted(per_kind)):
       members = np.flatnonzero(train.labels == label)
-      pool = [(i, t) for i in members
-              for t in by_mask.get(i, by_error.get(i, []))]
+      pool = [(i, y, x) for i in members
+              for y, x in by_mask.get(i, by_error.get(i, []))]
       anomaly_pick += self._kmeans_pick(train, pool, quota, k,
                                         seed * 1000 + offset + 1)
     info.update(
@@ -438,11 +477,12 @@ class Detector:
                             for label, n in per_kind.items()},
         method={'mask': len(by_mask) if grid.num_tiles > 1 else 0,
                 'max_error': len(by_error),
-                'whole_image': len(by_mask) if grid.num_tiles == 1 else 0})
+                'whole_image': len(by_mask) if grid.num_tiles == 1 else 0},
+        defect_crops=settings.defect_crops)
     return normal_tiles, self._model_tiles(train, anomaly_pick), info
 
   def _max_error_tiles(self, train, image_ids, normal_tiles,
-                       run_dir) -> Dict[int, List[int]]:
+                       run_dir) -> Dict[int, List[Tuple[int, int]]]:
     """Each image's highest-error tiles under a normal-only generator."""
     settings = self.settings
     config = config_lib.replace(
@@ -461,7 +501,9 @@ class Detector:
                                self._images_per_call(),
                                keys=('tile_scores',))['tile_scores']
     top = settings.tiles_per_defect_image
-    return {int(i): [int(t) for t in np.argsort(-scores, kind='stable')[:top]]
+    boxes = self.grid.boxes()
+    return {int(i): [boxes[t][:2] for t in
+                     np.argsort(-scores, kind='stable')[:top]]
             for i, scores in zip(image_ids, tile_scores)}
 
   def _trainer(self, config: config_lib.ExperimentConfig) -> Trainer:
@@ -480,45 +522,38 @@ class Detector:
     copy.set_weights(generator.get_weights())
     return copy
 
-  def _kmeans_pick(self, data, pool: List[Tuple[int, int]], count: int,
-                   num_clusters: int, seed: int) -> List[Tuple[int, int]]:
-    """`count` (image, tile) pairs of `pool`, spread over k-means clusters."""
+  def _kmeans_pick(self, data, pool: List[Tuple[int, int, int]], count: int,
+                   num_clusters: int, seed: int) -> List[Tuple[int, int, int]]:
+    """`count` crops of `pool`, spread over k-means clusters."""
     if count >= len(pool):
       return list(pool)
-    thumbs = self._thumbnails(data, pool)
+    thumbs = self._crops(data, pool, _THUMBNAIL)
     chosen = sampling.kmeans_sample(thumbs, count, num_clusters, seed)
     return [pool[j] for j in chosen]
 
-  def _thumbnails(self, data, pool) -> np.ndarray:
-    out = np.empty((len(pool), _THUMBNAIL, _THUMBNAIL, data.channels),
-                   np.float32)
-    boxes = self.grid.boxes()
-    for start in range(0, len(pool), 1024):
-      chunk = pool[start:start + 1024]
-      crops = np.stack([data.images[i, y0:y1, x0:x1] for i, t in chunk
-                        for y0, x0, y1, x1 in [boxes[t]]])
-      out[start:start + len(chunk)] = patches.resize(
-          crops.astype(np.float32), (_THUMBNAIL, _THUMBNAIL)).numpy()
+  def _crops(self, data, samples: List[Tuple[int, int, int]],
+             size: int) -> np.ndarray:
+    """Tile-sized crops scaled to [-1, 1] and resized to size x size.
+
+    The same arithmetic as the inference graph (scale, crop, resize, clip),
+    so training tiles match what the model sees when scoring.
+    """
+    tile_h, tile_w = self.grid.tile_size
+    out = np.empty((len(samples), size, size, data.channels), np.float32)
+    for start in range(0, len(samples), 256):
+      chunk = samples[start:start + 256]
+      crops = np.stack([data.images[i, y:y + tile_h, x:x + tile_w]
+                        for i, y, x in chunk]).astype(np.float32)
+      crops = crops / np.float32(127.5) - np.float32(1.0)
+      tiles = tf.clip_by_value(patches.resize(crops, (size, size)), -1.0, 1.0)
+      if self.settings.center_tiles:
+        tiles = center(tiles)
+      out[start:start + len(chunk)] = tiles.numpy()
     return out
 
-  def _model_tiles(self, data, pairs: List[Tuple[int, int]]) -> np.ndarray:
-    """Tiles as the model sees them, via the inference preprocessing."""
-    size = self.input_size
-    out = np.empty((len(pairs), size, size, data.channels), np.float32)
-    order = sorted(range(len(pairs)), key=lambda j: pairs[j])
-    position = 0
-    while position < len(order):
-      image = pairs[order[position]][0]
-      group = []
-      while position < len(order) and pairs[order[position]][0] == image:
-        group.append(order[position])
-        position += 1
-      pixels = data.images[image:image + 1].astype(np.float32)
-      tiles = patches.tiles_for_model(pixels / 127.5 - 1.0, self.grid,
-                                      size).numpy()
-      for j in group:
-        out[j] = tiles[pairs[j][1]]
-    return out
+  def _model_tiles(self, data, samples) -> np.ndarray:
+    return self._crops(data, samples, self.input_size)
+
 
   # ----------------------------------------------------------- inference --
 
@@ -526,7 +561,8 @@ class Detector:
     return InferenceModule(
         generator, self.image_shape, self.grid, self.input_size,
         self.config.eval.score, self.config.train.patch_size,
-        self.config.train.patch_stride, self.settings.stitch, self.threshold)
+        self.config.train.patch_stride, self.settings.stitch, self.threshold,
+        self.settings.center_tiles)
 
   def _set_generator(self, generator: keras.Model):
     self.generator = generator
@@ -541,10 +577,11 @@ class Detector:
     return max(1, self.config.eval.batch_size // self.grid.num_tiles)
 
   def check_images(self, images) -> np.ndarray:
-    """Validates raw images for this model; returns float32 (N, H, W, C).
+    """Validates raw images for this model; returns them as (N, H, W, C).
 
     Accepts uint8 (or float/int pixel values 0..255) shaped (N, H, W, C),
-    or (N, H, W) for a one-channel model.
+    or (N, H, W) for a one-channel model. The pixels are not copied: they
+    are converted to float32 a batch at a time when scored.
 
     Raises:
       InputError: wrong rank, size or channel count, NaN/Inf, or values
@@ -576,39 +613,52 @@ class Detector:
       raise InputError(f'Images have {images.shape[3]} channel(s) but the '
                        f'model was trained on {channels}; {fix}.')
     if images.dtype == np.uint8:
-      return images.astype(np.float32)
+      return images
     if not (np.issubdtype(images.dtype, np.floating) or
             np.issubdtype(images.dtype, np.integer)):
       raise InputError(f'Images must hold numbers, got dtype {images.dtype}.')
-    values = images.astype(np.float32)
-    finite = np.isfinite(values).reshape(len(values), -1).all(axis=1)
-    if not finite.all():
-      raise InputError(
-          f'{int((~finite).sum())} image(s) contain NaN or Inf pixels (first: '
-          f'index {int(np.flatnonzero(~finite)[0])}); remove or repair them.')
-    if values.size and (values.min() < 0 or values.max() > 255):
+    if np.issubdtype(images.dtype, np.floating):
+      finite = np.isfinite(images).reshape(len(images), -1).all(axis=1)
+      if not finite.all():
+        raise InputError(
+            f'{int((~finite).sum())} image(s) contain NaN or Inf pixels '
+            f'(first: index {int(np.flatnonzero(~finite)[0])}); remove or '
+            'repair them.')
+    if images.size and (images.min() < 0 or images.max() > 255):
       raise InputError(
           f'Pixel values must be 0..255 (raw image values); found '
-          f'[{values.min():.3g}, {values.max():.3g}]. If the images are '
+          f'[{images.min():.3g}, {images.max():.3g}]. If the images are '
           'scaled to [0, 1], multiply them by 255.')
-    return values
+    return images
 
-  def _run(self, images, keys: Tuple[str, ...]) -> Dict[str, np.ndarray]:
+  def infer(self, images, outputs: Sequence[str] = ('score', 'decision')
+            ) -> Dict[str, np.ndarray]:
+    """Runs the inference graph in batches.
+
+    Args:
+      images: raw images (see check_images).
+      outputs: any of 'score' (N,), 'decision' (N,), 'error_map' (N, H, W)
+        and 'tile_scores' (N, T, tiles in TileGrid.boxes() order).
+
+    Returns:
+      Output name -> numpy array.
+    """
     pixels = self.check_images(images)
-    return _run_batched(self._module, pixels, self._images_per_call(), keys)
+    return _run_batched(self._module, pixels, self._images_per_call(),
+                        tuple(outputs))
 
   def score(self, images) -> np.ndarray:
     """Anomaly score of each image: max over its tiles' scores, (N,)."""
-    return self._run(images, ('score',))['score']
+    return self.infer(images, ('score',))['score']
 
   def error_map(self, images) -> np.ndarray:
     """Full-size heat maps (N, H, W): per-pixel reconstruction error."""
-    return self._run(images, ('error_map',))['error_map']
+    return self.infer(images, ('error_map',))['error_map']
 
   def predict(self, images, with_maps: bool = False) -> Predictions:
     """Scores, decisions (score >= threshold) and optionally heat maps."""
     keys = ('score', 'decision') + (('error_map',) if with_maps else ())
-    out = self._run(images, keys)
+    out = self.infer(images, keys)
     return Predictions(out['score'], out['decision'].astype(bool),
                        self.threshold, out.get('error_map'))
 
@@ -639,10 +689,25 @@ class Detector:
                            'validation_fraction > 0.')
       images, labels = self.validation.images, self.validation.is_anomaly
     labels = np.asarray(labels).astype(np.int64).ravel()
-    out = self._run(images, ('score', 'error_map'))
-    scores, maps = out['score'], out['error_map']
-    if len(labels) != len(scores):
-      raise InputError(f'{len(labels)} labels for {len(scores)} images.')
+    pixels = self.check_images(images)
+    if len(labels) != len(pixels):
+      raise InputError(f'{len(labels)} labels for {len(pixels)} images; give '
+                       'one label per image.')
+    # Chunked, keeping only what the heat scale needs: full-size maps of a
+    # whole validation split would not fit in memory.
+    scores, normal_heat, defect_peaks = [], [], []
+    step = self._images_per_call()
+    for start in range(0, len(pixels), step):
+      out = _call(self._module, pixels[start:start + step],
+                  ('score', 'error_map'))
+      scores.append(out['score'])
+      for label, heat in zip(labels[start:start + step], out['error_map']):
+        if label:
+          defect_peaks.append(float(heat.max()))
+        else:
+          normal_heat.append(heat[::4, ::4].ravel())
+    scores = (np.concatenate(scores) if scores else
+              np.zeros([0], np.float32))
     if not np.any(labels == 0):
       raise DatasetError('Calibration needs normal images (label 0): the '
                          'threshold is set against their scores.')
@@ -660,7 +725,7 @@ class Detector:
       threshold = metrics.best_f1_threshold(labels, scores)
     else:
       method = f'target_fpr={target_fpr:g}'
-      threshold = _threshold_at_fpr(scores[labels == 0], target_fpr)
+      threshold = metrics.fpr_threshold(scores[labels == 0], target_fpr)
     threshold = _float32_threshold(threshold)
     result = metrics.detection_metrics(labels, scores, threshold)
     result.update(
@@ -668,7 +733,7 @@ class Detector:
         auroc=metrics.auroc(labels, scores) if has_anomalies else None,
         num_normal=int(np.sum(labels == 0)),
         num_defect=int(np.sum(labels == 1)),
-        heat_scale=_heat_scale(maps, labels))
+        heat_scale=_heat_scale(normal_heat, defect_peaks))
     self.calibration = result
     self._module.threshold.assign(threshold)
     logger.info('Threshold %.6g (%s): validation AUROC %s, precision %.3f, '
@@ -689,8 +754,10 @@ class Detector:
 
     Returns:
       auroc (%), precision / recall / F1 at the stored threshold, counts,
-      per-kind recall and, with masks, pixel AUROC (%) and the share of
-      defect images whose hottest pixel lies on the defect.
+      per-kind AUROC and recall, and with masks: tile AUROC (%) (tiles on a
+      defect against all tiles of normal images, the paper's patch-level
+      protocol), pixel AUROC (%) and the share of defect images whose
+      hottest pixel lies on the defect.
     """
     self._require_model()
     if not isinstance(data, folder_data.FolderData):
@@ -698,27 +765,43 @@ class Detector:
           data, self.image_shape[2], self.settings.resize_to,
           require_defects=False)
     labels = data.is_anomaly.astype(np.int64)
-    keys = ('score', 'error_map') if pixel_level else ('score',)
+    keys = ('score', 'tile_scores') + (('error_map',) if pixel_level else ())
     pixels = self.check_images(data.images)
     tracker = _PixelTracker(data, self.config.data.sampling_seed)
-    scores = []
+    scores, tile_scores = [], []
     step = self._images_per_call()
     for start in range(0, len(pixels), step):
       out = _call(self._module, pixels[start:start + step], keys)
       scores.append(out['score'])
+      tile_scores.append(out['tile_scores'])
       if pixel_level:
         tracker.add(start, out['error_map'])
-    scores = np.concatenate(scores) if scores else np.zeros([0], np.float32)
+    if not scores:
+      raise DatasetError('There are no images to evaluate.')
+    scores = np.concatenate(scores)
+    tile_scores = np.concatenate(tile_scores)
     result = metrics.detection_metrics(labels, scores, self.threshold)
     result['auroc'] = (metrics.auroc(labels, scores)
                        if len(set(labels.tolist())) == 2 else None)
     result['counts'] = data.counts()
-    result['recall_per_kind'] = {
-        kind: float(np.mean(scores[data.labels == index] >= self.threshold))
-        for index, kind in enumerate(data.kinds) if index and np.any(
-            data.labels == index)}
+    normal_scores = scores[labels == 0]
+    result['per_kind'] = {}
+    for index, kind in enumerate(data.kinds[1:], 1):
+      members = scores[data.labels == index]
+      if len(members):
+        result['per_kind'][kind] = {
+            'count': len(members),
+            'recall': float(np.mean(members >= self.threshold)),
+            'auroc': metrics.auroc(
+                np.r_[np.zeros(len(normal_scores)), np.ones(len(members))],
+                np.r_[normal_scores, members]) if len(normal_scores)
+                     else None}
+    result['tile'] = _tile_auroc(data, tile_scores, self.grid,
+                                 self.settings.min_mask_share)
     if pixel_level:
       result.update(tracker.result())
+    result['scores'] = {'files': data.files, 'labels': labels.tolist(),
+                        'scores': scores.tolist()}
     return result
 
   # -------------------------------------------------- saving and export --
@@ -772,8 +855,10 @@ class Detector:
       raise ConfigError(f'{state_path} has format version '
                         f'{state.get("format_version")}, this package reads '
                         f'{FORMAT_VERSION}; retrain with this version.')
+    settings = dict(state['settings'])
+    settings.setdefault('center_tiles', False)  # saved before it existed
     detector = cls(config_lib.ExperimentConfig.from_dict(state['config']),
-                   DetectorSettings.from_dict(state['settings']))
+                   DetectorSettings.from_dict(settings))
     detector.image_shape = tuple(state['image_shape'])
     detector.grid = patches.make_grid(detector.image_shape[:2],
                                       detector.settings.tile_size,
@@ -846,6 +931,37 @@ def _sub(run_dir: Optional[str], name: str) -> Optional[str]:
   return os.path.join(run_dir, name) if run_dir else None
 
 
+def _mask_crops(mask: np.ndarray, grid: patches.TileGrid,
+                settings: DetectorSettings) -> List[Tuple[int, int]]:
+  """Top-left corners of the anomaly crops of one defect mask.
+
+  'grid': the grid tiles holding at least min_mask_share of the mask pixels
+  of the best-covered tile. 'centred': per connected defect, a tile-sized
+  crop centred on it plus four shifted by a quarter tile diagonally (so the
+  defect is not always in the middle), clamped inside the image.
+  """
+  if settings.defect_crops == 'grid':
+    overlaps = patches.mask_overlaps(mask, grid)
+    floor = max(1, settings.min_mask_share * overlaps.max())
+    boxes = grid.boxes()
+    return [boxes[t][:2] for t in np.flatnonzero(overlaps >= floor)]
+  import scipy.ndimage  # pylint: disable=g-import-not-at-top
+  tile_h, tile_w = grid.tile_size
+  height, width = grid.image_size
+  components, _ = scipy.ndimage.label(mask, structure=np.ones((3, 3)))
+  crops = []
+  for found in scipy.ndimage.find_objects(components):
+    centre_y = (found[0].start + found[0].stop) / 2
+    centre_x = (found[1].start + found[1].stop) / 2
+    for dy, dx in ((0, 0), (-1, -1), (-1, 1), (1, -1), (1, 1)):
+      y = int(round(centre_y - tile_h / 2 + dy * tile_h / 4))
+      x = int(round(centre_x - tile_w / 2 + dx * tile_w / 4))
+      corner = (min(max(y, 0), height - tile_h), min(max(x, 0), width - tile_w))
+      if corner not in crops:
+        crops.append(corner)
+  return crops
+
+
 def _describe_counts(data: folder_data.FolderData) -> str:
   return ', '.join(f'{kind}={n}' for kind, n in data.counts().items())
 
@@ -860,7 +976,7 @@ def _tile_description(info: Dict[str, Any]) -> str:
 
 def _call(module: InferenceModule, pixels: np.ndarray,
           keys: Sequence[str]) -> Dict[str, np.ndarray]:
-  out = module.infer(tf.constant(pixels, tf.float32))
+  out = module.infer(tf.constant(np.asarray(pixels, np.float32)))
   return {key: out[key].numpy() for key in keys}
 
 
@@ -883,18 +999,6 @@ def _run_batched(module: InferenceModule, pixels: np.ndarray,
   return {key: np.concatenate(values) for key, values in parts.items()}
 
 
-def _threshold_at_fpr(normal_scores: np.ndarray, target_fpr: float) -> float:
-  """The lowest threshold flagging at most target_fpr of normal scores.
-
-  The same rule as metrics.threshold_at_fpr, usable without defect images.
-  """
-  if not 0 <= target_fpr < 1:
-    raise ConfigError(f'target_fpr={target_fpr} must be in [0, 1).')
-  normal = np.sort(np.asarray(normal_scores, np.float64))
-  allowed = int(np.floor(target_fpr * len(normal)))
-  return float(np.nextafter(normal[len(normal) - allowed - 1], np.inf))
-
-
 def _float32_threshold(threshold: float) -> float:
   """The float32 threshold that makes the same decisions on float32 scores.
 
@@ -907,20 +1011,38 @@ def _float32_threshold(threshold: float) -> float:
   return float(value)
 
 
-def _heat_scale(maps: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
+def _heat_scale(normal_heat: List[np.ndarray],
+                defect_peaks: List[float]) -> Dict[str, float]:
   """Heat values for overlays: 'low' is background, 'high' full colour.
 
-  low = 99th percentile of normal images' heat; high = median of the defect
-  images' hottest pixels (or 3x low without defect images).
+  low = 99th percentile of (subsampled) normal-image heat; high = median of
+  the defect images' hottest pixels (or 3x low without defect images).
   """
-  normal = maps[labels == 0]
-  low = float(np.percentile(normal[:, ::2, ::2], 99)) if len(normal) else 0.0
-  if np.any(labels == 1):
-    high = float(np.median(maps[labels == 1].reshape(
-        int(np.sum(labels == 1)), -1).max(axis=1)))
-  else:
-    high = 3 * low
+  low = (float(np.percentile(np.concatenate(normal_heat), 99))
+         if normal_heat else 0.0)
+  high = float(np.median(defect_peaks)) if defect_peaks else 3 * low
   return {'low': low, 'high': max(high, low * 1.5, low + 1e-6)}
+
+
+def _tile_auroc(data: folder_data.FolderData, tile_scores: np.ndarray,
+                grid: patches.TileGrid, min_share: float):
+  """AUROC of defect tiles (as in 'mask' selection) vs normal images' tiles."""
+  positives = []
+  for index in np.flatnonzero(data.labels > 0):
+    mask = data.masks[index]
+    if mask is None or not mask.any():
+      continue
+    overlaps = patches.mask_overlaps(mask, grid)
+    on = overlaps >= max(1, min_share * overlaps.max())
+    positives.append(tile_scores[index][on])
+  negatives = tile_scores[data.labels == 0].ravel()
+  if not positives or not len(negatives):
+    return None
+  positives = np.concatenate(positives)
+  return {'auroc': metrics.auroc(
+      np.r_[np.ones(len(positives)), np.zeros(len(negatives))],
+      np.r_[positives, negatives]),
+          'defect_tiles': len(positives), 'normal_tiles': len(negatives)}
 
 
 class _PixelTracker:
@@ -1009,11 +1131,13 @@ def train_folder(data_dir: str, output_dir: str,
   started = time.monotonic()
   config = config or default_config()
   settings = settings or DetectorSettings()
+  folder_data.class_folders(data_dir)  # fail on a bad folder before writing
   output_dir = io_utils.ensure_writable_dir(output_dir)
   run_dir = os.path.join(output_dir, RUNS_DIR)
   key = {'config': config_lib.fingerprint(config),
          'settings': settings.to_dict(),
-         'data_dir': os.path.abspath(data_dir)}
+         'data_dir': os.path.abspath(data_dir),
+         'data_files': folder_data.listing_fingerprint(data_dir)}
   key_path = os.path.join(run_dir, _RUN_KEY_FILE)
   if os.path.isfile(key_path) and io_utils.read_json(key_path) != key:
     if not overwrite:
@@ -1061,8 +1185,8 @@ def render_overlay(image: np.ndarray, heat: np.ndarray,
   towards heat_scale['high']. A banner states score, threshold and
   decision; `box` (y0, x0, y1, x1) outlines the highest-scoring tile.
   """
+  # matplotlib is imported only when overlays are drawn: it is slow to load.
   from matplotlib import colormaps  # pylint: disable=g-import-not-at-top
-  from PIL import Image, ImageDraw, ImageFont  # pylint: disable=g-import-not-at-top
   height, width = image.shape[:2]
   scale = min(1.0, max_width / width)
   size = (max(1, int(round(width * scale))), max(1, int(round(height * scale))))
@@ -1127,8 +1251,8 @@ def predict_files(detector: Detector, paths: Sequence[str], output_dir: str,
     skipped.extend(bad)
     if not len(images):
       continue
-    out = detector._run(  # pylint: disable=protected-access
-        images, ('score', 'decision', 'error_map', 'tile_scores'))
+    out = detector.infer(images,
+                         ('score', 'decision', 'error_map', 'tile_scores'))
     for index, path in enumerate(used):
       name = os.path.relpath(path, root) if root else path
       row = {'file': name, 'score': float(out['score'][index]),
@@ -1142,7 +1266,7 @@ def predict_files(detector: Detector, paths: Sequence[str], output_dir: str,
             overlay_max_width)
         overlay_path = os.path.join(output_dir, OVERLAYS_DIR, stem + '.png')
         with io_utils.atomic_open(overlay_path, 'wb') as handle:
-          picture.save(handle, format='PNG', optimize=True)
+          picture.save(handle, format='PNG')
         row['overlay'] = os.path.relpath(overlay_path, output_dir)
       rows.append(row)
     progress.update(min(start + chunk, len(paths)),

@@ -23,6 +23,7 @@ and validated. A kind with a single image stays in training only.
 import collections
 import dataclasses
 import glob
+import hashlib
 import logging
 import os
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -222,6 +223,25 @@ def class_folders(root: str) -> Dict[str, str]:
         f'images in {os.path.join(root, NORMAL)}/ and each defect kind in its '
         'own subfolder.')
   return folders
+
+
+def listing_fingerprint(root: str) -> Optional[str]:
+  """A hash of the image files (paths, sizes, times) under root, or None.
+
+  Lets a resumed run notice that the data folder changed.
+  """
+  if not os.path.isdir(root):
+    return None
+  digest = hashlib.sha256()
+  for current, dirs, names in os.walk(root):
+    dirs.sort()
+    for name in sorted(names):
+      if is_image_file(name):
+        path = os.path.join(current, name)
+        stat = os.stat(path)
+        digest.update(f'{os.path.relpath(path, root)}|{stat.st_size}|'
+                      f'{stat.st_mtime_ns}\n'.encode())
+  return digest.hexdigest()[:16]
 
 
 def find_images(spec: str) -> List[str]:

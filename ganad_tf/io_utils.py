@@ -82,6 +82,29 @@ def save_keras_model(path: str, model) -> None:
     raise
 
 
+def check_writable_location(path: str) -> str:
+  """Checks that `path` is, or can be created as, a writable folder.
+
+  Creates nothing, so a run that fails later leaves no empty folder behind.
+
+  Raises:
+    OutputError: naming the folder and what to do.
+  """
+  path = os.path.abspath(path)
+  fix = ('Pass a writable folder with --output_dir, or fix its permissions or '
+         'free disk space.')
+  if os.path.exists(path) and not os.path.isdir(path):
+    raise OutputError(f'Cannot write to output folder {path!r}: it is a file. '
+                      + fix)
+  existing = path
+  while not os.path.exists(existing):
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+    raise OutputError(f'Cannot write to output folder {path!r}: '
+                      f'{existing!r} is not a writable folder. ' + fix)
+  return path
+
+
 def ensure_writable_dir(path: str) -> str:
   """Creates `path` if needed and checks that files can be written in it.
 

@@ -5,7 +5,7 @@ from typing import Dict, Optional
 import numpy as np
 from sklearn import metrics as sk_metrics
 
-from ganad_tf.errors import DatasetError
+from ganad_tf.errors import ConfigError, DatasetError
 
 
 def _check(labels: np.ndarray, scores: np.ndarray):
@@ -49,14 +49,24 @@ def threshold_at_fpr(labels: np.ndarray, scores: np.ndarray,
                      target_fpr: float) -> float:
   """The lowest threshold whose false-positive rate is <= target_fpr."""
   labels, scores = _check(labels, scores)
+  return fpr_threshold(scores[labels == 0], target_fpr)
+
+
+def fpr_threshold(normal_scores: np.ndarray, target_fpr: float) -> float:
+  """The lowest threshold flagging at most target_fpr of the normal scores.
+
+  Needs no anomalies, so it also calibrates a normal-only model.
+  """
   if not 0 <= target_fpr < 1:
-    raise ValueError(f'target_fpr={target_fpr} must be in [0, 1).')
-  normal = np.sort(scores[labels == 0])
+    raise ConfigError(f'target_fpr={target_fpr} must be in [0, 1).')
+  normal = np.sort(np.asarray(normal_scores, np.float64).ravel())
+  if not len(normal):
+    raise DatasetError('A false-positive-rate threshold needs normal '
+                       'validation images; there are none.')
   # Allowing k false positives: the threshold sits just above the
   # (k+1)-th highest normal score.
   allowed = int(np.floor(target_fpr * len(normal)))
-  boundary = normal[len(normal) - allowed - 1]
-  return float(np.nextafter(boundary, np.inf))
+  return float(np.nextafter(normal[len(normal) - allowed - 1], np.inf))
 
 
 def detection_metrics(labels: np.ndarray, scores: np.ndarray,

@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganad_tf import losses
+from ganad_tf.checks import check_images
 from ganad_tf.config import SCORES
 from ganad_tf.errors import ConfigError
 
@@ -65,10 +66,14 @@ class Scorer:
       return (score_batch(images, reconstructions, kind, patch_size,
                           patch_stride), reconstructions)
 
+    # autograph=False: nothing to convert, and AutoGraph would re-read this
+    # source file at trace time (a file edited mid-run breaks the trace).
     self._run = tf.function(run, jit_compile=jit_compile,
-                            reduce_retracing=True)
+                            reduce_retracing=True, autograph=False)
 
   def _batches(self, images: np.ndarray, fn: Callable):
+    images = check_images(images, 'Images to score',
+                          tuple(self.generator.input_shape[1:]))
     outputs = []
     for start in range(0, len(images), self.batch_size):
       batch = images[start:start + self.batch_size]
@@ -96,7 +101,8 @@ class Scorer:
   def error_maps(self, images: np.ndarray) -> np.ndarray:
     """(N, H, W) per-pixel reconstruction errors."""
     _, reconstructions = self.scores_and_reconstructions(images)
-    return np.mean(np.abs(images - reconstructions), axis=-1)
+    return np.mean(np.abs(np.asarray(images, np.float32) - reconstructions),
+                   axis=-1)
 
 
 def weights_are_finite(model: keras.Model) -> bool:

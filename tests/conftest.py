@@ -21,3 +21,23 @@ def blob_images(rng, count, size=32, channels=1, centre=(16, 16),
   base = np.where(disc, 0.8, -0.8)[None, :, :, None]
   images = base + noise * rng.standard_normal((count, size, size, channels))
   return np.clip(images, -1, 1).astype(np.float32)
+
+
+def digits_config(**train):
+  """A tiny but real digits configuration for end-to-end tests."""
+  from ganad_tf import config as config_lib
+  settings = dict(epochs=2, batch_size=16, learning_rate=1e-3,
+                  steps_per_execution=16, log_every_secs=1000)
+  settings.update(train)
+  return config_lib.replace(config_lib.ExperimentConfig(), train=settings,
+                            data={'dataset': 'digits'})
+
+
+@pytest.fixture(scope='session')
+def finished_run(tmp_path_factory):
+  """A finished two-class digits benchmark run: (output_dir, results)."""
+  from ganad_tf import benchmark
+  output_dir = str(tmp_path_factory.mktemp('digits'))
+  results = benchmark.run_benchmark(digits_config(), output_dir,
+                                    normal_classes=[0, 7], command='test')
+  return output_dir, results

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from conftest import digits_config
 from ganad_tf import benchmark
 from ganad_tf import config as config_lib
 from ganad_tf import metrics
@@ -18,22 +19,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _config(**train):
-  settings = dict(epochs=2, batch_size=16, learning_rate=1e-3,
-                  steps_per_execution=16, log_every_secs=1000)
-  settings.update(train)
-  return config_lib.replace(config_lib.ExperimentConfig(), train=settings,
-                            data={'dataset': 'digits'})
-
-
-@pytest.fixture(scope='module')
-def finished_run(tmp_path_factory):
-  output_dir = str(tmp_path_factory.mktemp('digits'))
-  results = benchmark.run_benchmark(_config(), output_dir,
-                                    normal_classes=[0, 7], command='test')
-  return output_dir, results
+  return digits_config(**train)
 
 
 def test_results_json_has_the_promised_fields(finished_run):
+  # finished_run (conftest): digits, classes 0 and 7, two epochs.
   output_dir, results = finished_run
   with open(os.path.join(output_dir, 'results.json')) as handle:
     saved = json.load(handle)

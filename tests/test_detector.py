@@ -154,6 +154,10 @@ def test_image_score_is_the_max_of_tile_scores(detector, trained):
   for image in scaled:
     tiles = np.stack([image[y0:y1, x0:x1] for y0, x0, y1, x1 in grid.boxes()])
     tiles = tf.image.resize(tiles, (32, 32), antialias=True)
+    # Tile centring (on by default): subtract the tile mean, clip.
+    assert detector.settings.center_tiles
+    tiles = tf.clip_by_value(
+        tiles - tf.reduce_mean(tiles, axis=[1, 2, 3], keepdims=True), -1, 1)
     reconstructions, _ = detector.generator(tiles, training=False)
     expected.append(float(tf.reduce_max(scoring.score_batch(
         tiles, reconstructions, 'l1'))))
@@ -227,6 +231,8 @@ def test_evaluate_reports_image_and_pixel_metrics(detector, trained):
   assert result['counts'] == {'normal': 10, 'scratch': 3, 'stain': 3,
                               'stamped': 3}
   assert 0 <= result['auroc'] <= 100
+  assert 0 <= result['tile']['auroc'] <= 100
+  assert set(result['per_kind']) == {'scratch', 'stain', 'stamped'}
   pixel = result['pixel']
   assert pixel['defect_images_with_masks'] == 9
   assert 0 <= pixel['hottest_pixel_on_defect'] <= pixel[

@@ -190,3 +190,13 @@ def test_find_and_load_images_for_scoring(tmp_path):
   assert images.shape == (1, 32, 48, 3) and used == [f'{root}/x/a.png']
   assert sorted(os.path.basename(s.path) for s in skipped) == ['b.png',
                                                                 'c.png']
+
+
+def test_listing_fingerprint_changes_when_images_change(tmp_path):
+  rng = np.random.default_rng(5)
+  _write(str(tmp_path / 'normal' / 'a.png'), _gray(rng))
+  first = folder_data.listing_fingerprint(str(tmp_path))
+  assert first == folder_data.listing_fingerprint(str(tmp_path))
+  _write(str(tmp_path / 'normal' / 'b.png'), _gray(rng))
+  assert folder_data.listing_fingerprint(str(tmp_path)) != first
+  assert folder_data.listing_fingerprint(str(tmp_path / 'missing')) is None

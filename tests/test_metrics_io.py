@@ -1,7 +1,6 @@
 """Metrics, atomic writes, config round trips and progress lines."""
 
 import json
-import os
 
 import numpy as np
 import pytest

@@ -8,6 +8,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLAGS = ['--dataset=digits', '--normal_classes=4', '--epochs=24',
@@ -61,7 +62,7 @@ def test_sigkill_then_rerun_matches_uninterrupted_run(tmp_path):
 
   resumed = _run(killed_dir)
   assert resumed.returncode == 0, resumed.stderr[-3000:]
-  assert f'Resumed from' in resumed.stderr
+  assert 'Resumed from' in resumed.stderr
   with open(result_path) as handle:
     result = json.load(handle)
   assert result['resumed_from_step'] >= killed_at
@@ -76,3 +77,57 @@ def test_sigkill_then_rerun_matches_uninterrupted_run(tmp_path):
   results = [json.load(open(os.path.join(d, 'results.json')))
              for d in (killed_dir, fresh_dir)]
   assert results[0]['per_class'] == results[1]['per_class']
+
+
+def _children(pid):
+  found = []
+  for entry in os.listdir('/proc'):
+    if entry.isdigit():
+      try:
+        with open(f'/proc/{entry}/stat') as handle:
+          fields = handle.read().rsplit(')', 1)[1].split()
+      except OSError:
+        continue
+      if int(fields[1]) == pid and fields[0] != 'Z':
+        found.append(int(entry))
+  return found
+
+
+def _alive(pid):
+  try:
+    with open(f'/proc/{pid}/stat') as handle:
+      return handle.read().rsplit(')', 1)[1].split()[0] != 'Z'
+  except OSError:
+    return False
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc'), reason='needs /proc')
+def test_workers_stop_when_the_benchmark_process_is_killed(tmp_path):
+  command = [sys.executable, '-m', 'experiments.benchmark',
+             '--dataset=digits', '--normal_classes=0,1', '--epochs=500',
+             '--jobs=2', f'--output_dir={tmp_path}']
+  process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+  workers = []
+  try:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(workers) < 2:
+      # multiprocessing's spawn also starts a resource tracker child.
+      workers = [p for p in _children(process.pid)
+                 if 'spawn_main' in open(f'/proc/{p}/cmdline').read()
+                 and 'resource_tracker' not in open(
+                     f'/proc/{p}/cmdline').read()]
+      time.sleep(0.2)
+    assert len(workers) == 2, 'workers did not start'
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+      time.sleep(0.2)
+    assert not any(_alive(p) for p in workers), 'orphaned workers kept running'
+  finally:
+    for pid in workers:
+      if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    if process.poll() is None:
+      process.kill()
