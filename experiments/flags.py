@@ -153,12 +153,17 @@ def start(argv, flag_values: flags.FlagValues = flags.FLAGS
           ) -> config_lib.ExperimentConfig:
   """Common start of an entry point: no stray arguments, INFO progress
   logging, and the validated config from the flags."""
+  start_logging(argv)
+  return experiment_config(flag_values)
+
+
+def start_logging(argv) -> None:
+  """Refuses stray arguments and turns on INFO progress logging."""
   import logging
   from absl import app
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   logging.getLogger('ganad_tf').setLevel(logging.INFO)
-  return experiment_config(flag_values)
 
 
 def run(main):

@@ -24,6 +24,8 @@ flags.DEFINE_integer('max_points', None, 'Run this many points (default: '
                      'all 315).')
 flags.DEFINE_list('points', None, 'Explicit grid indices to run.')
 flags.DEFINE_integer('subset_seed', 0, 'Seed of the order of points.')
+flags.DEFINE_integer('jobs', 1, 'Worker processes per point, each running a '
+                     'share of --normal_classes with cores/jobs threads.')
 flags.DEFINE_bool('count_only', False, 'Print the grid size and exit.')
 FLAGS = flags.FLAGS
 
@@ -41,7 +43,8 @@ def main(argv):
       config, output_dir, normal_classes=experiment_flags.normal_classes(),
       max_points=FLAGS.max_points,
       indices=[int(p) for p in FLAGS.points] if FLAGS.points else None,
-      subset_seed=FLAGS.subset_seed, command=benchmark.command_line())
+      subset_seed=FLAGS.subset_seed, command=benchmark.command_line(),
+      jobs=FLAGS.jobs)
   print(grid_search.format_table(results))
 
 

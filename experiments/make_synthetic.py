@@ -8,7 +8,9 @@ under <output_dir>/masks/ and <output_dir>/manifest.json (see
 ganad_tf.synthetic.generate_dataset).
 """
 
-from absl import app, flags
+from absl import flags
+
+from experiments import flags as experiment_flags
 
 from ganad_tf import synthetic
 
@@ -32,7 +34,7 @@ flags.mark_flag_as_required('output_dir')
 
 
 def main(argv):
-  del argv  # Unused.
+  experiment_flags.start_logging(argv)
   config = synthetic.SyntheticConfig(
       width=FLAGS.width, height=FLAGS.height, channels=FLAGS.channels,
       counts={kind: getattr(FLAGS, f'num_{kind}') for kind in synthetic.KINDS},
@@ -48,4 +50,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  experiment_flags.run(main)

@@ -14,17 +14,14 @@ evaluation.json: AUROC, precision / recall / F1 at the threshold and, where
 masks exist, whether the heat sits on the defects.
 """
 
-import logging
 import os
-import sys
 
-from absl import app
 from absl import flags
 
+from experiments import flags as experiment_flags
 from ganad_tf import detector as detector_lib
 from ganad_tf import folder_data
 from ganad_tf import io_utils
-from ganad_tf.errors import GanadError
 
 flags.DEFINE_string('model', None, 'Model folder written by '
                     'experiments.train_folder (or Detector.save).')
@@ -42,18 +39,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  logging.getLogger('ganad_tf').setLevel(logging.INFO)
-  try:
-    _run()
-  except GanadError as error:
-    # Our errors say what is wrong and how to fix it; a traceback would
-    # only bury that.
-    sys.exit(f'Error: {error}')
-
-
-def _run():
+  experiment_flags.start_logging(argv)
   detector = detector_lib.Detector.load(FLAGS.model)
   paths = folder_data.find_images(FLAGS.images)
   root = FLAGS.images if os.path.isdir(FLAGS.images) else None
@@ -90,4 +76,4 @@ def _run():
 
 
 if __name__ == '__main__':
-  app.run(main)
+  experiment_flags.run(main)

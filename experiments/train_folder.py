@@ -22,17 +22,13 @@ with --target_fpr.
 """
 
 import dataclasses
-import logging
-import sys
 
-from absl import app
 from absl import flags
 
 from experiments import flags as experiment_flags
 from ganad_tf import detector as detector_lib
 from ganad_tf import patches
 from ganad_tf.benchmark import command_line
-from ganad_tf.errors import GanadError
 
 _DEFAULTS = detector_lib.DetectorSettings()
 _DEFAULT_CONFIG = detector_lib.default_config()
@@ -102,18 +98,7 @@ def settings_from_flags() -> detector_lib.DetectorSettings:
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  logging.getLogger('ganad_tf').setLevel(logging.INFO)
-  try:
-    _run()
-  except GanadError as error:
-    # Our errors say what is wrong and how to fix it; a traceback would
-    # only bury that.
-    sys.exit(f'Error: {error}')
-
-
-def _run():
+  experiment_flags.start_logging(argv)
   config = experiment_flags.experiment_config(FLAGS)
   results = detector_lib.train_folder(
       FLAGS.data_dir, FLAGS.output_dir, config, settings_from_flags(),
@@ -129,4 +114,4 @@ def _run():
 
 
 if __name__ == '__main__':
-  app.run(main)
+  experiment_flags.run(main)

@@ -23,8 +23,10 @@ logger = logging.getLogger('ganad_tf')
 def load_generator(path: str):
   """Loads a saved generator (registers our custom layers first)."""
   import keras
-  from ganad_tf import models  # pylint: disable=unused-import
-  return keras.models.load_model(path, compile=False)
+  from ganad_tf import models
+  return keras.models.load_model(
+      path, compile=False,
+      custom_objects={'InstanceNormalization': models.InstanceNormalization})
 
 
 def pick_examples(labels: np.ndarray, classes: np.ndarray, count: int,

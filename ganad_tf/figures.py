@@ -124,14 +124,20 @@ def speed_bubbles(path: str, points: Sequence[Tuple[str, Optional[float],
                  edgecolors='k' if params else 'none')
     note = f'{label}\n{params / 1000:.0f}K params' if params else (
         f'{label}\n(params not given)')
-    axis.annotate(note, (speed, auroc), fontsize=7, ha='center',
-                  va='bottom', xytext=(0, 8), textcoords='offset points')
+    # Below the bubble, clear of its edge (scatter size is area in pt^2).
+    axis.annotate(note, (speed, auroc), fontsize=7, ha='center', va='top',
+                  xytext=(0, -(size ** 0.5) / 2 - 3),
+                  textcoords='offset points')
   axis.set_xscale('log')
+  speeds = [p[2] for p in drawn]
+  if speeds:
+    # Room for the largest bubble and its label at both ends of a log axis.
+    axis.set_xlim(min(speeds) / 2.5, max(speeds) * 2.5)
   axis.set_xlabel('inference images per second (log scale)')
   axis.set_ylabel('AUROC (%)')
   aurocs = [p[1] for p in drawn]
   if aurocs:
-    axis.set_ylim(min(aurocs) - 4, max(aurocs) + 4)
+    axis.set_ylim(min(aurocs) - 6, max(aurocs) + 3)
   if missing:
     text = '; '.join(
         f'{label}: ' + ', '.join(

@@ -77,9 +77,13 @@ def run_grid_search(base: config_lib.ExperimentConfig, output_dir: str,
                     max_points: Optional[int] = None,
                     indices: Optional[Sequence[int]] = None,
                     subset_seed: int = 0, command: Optional[str] = None,
-                    session: Optional[benchmark.Session] = None
-                    ) -> Dict[str, Any]:
-  """Runs (or resumes) the chosen points and writes grid.json and table.md."""
+                    session: Optional[benchmark.Session] = None,
+                    jobs: int = 1) -> Dict[str, Any]:
+  """Runs (or resumes) the chosen points and writes grid.json and table.md.
+
+  With jobs > 1 each point's classes train in that many worker processes
+  (see benchmark.run_benchmark), so several classes per point use all cores.
+  """
   if base.data.validation_fraction <= 0:
     raise ConfigError('The grid search ranks points by validation AUROC; set '
                       '--validation_fraction > 0 (e.g. 0.1) so a validation '
@@ -98,7 +102,8 @@ def run_grid_search(base: config_lib.ExperimentConfig, output_dir: str,
     outcome = benchmark.run_benchmark(
         config_lib.replace(base, weights=weights),
         os.path.join(output_dir, point_name(index)),
-        normal_classes=normal_classes, command=command, session=session)
+        normal_classes=normal_classes, command=command, session=session,
+        jobs=jobs)
     details = outcome['per_class_detail'].values()
     rows.append({
         'index': index, 'weights': weights,

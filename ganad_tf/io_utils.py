@@ -17,6 +17,21 @@ import numpy as np
 from ganad_tf.errors import OutputError
 
 
+def _default_file_mode() -> int:
+  """The mode open() would give a new file (0o666 less the umask)."""
+  # os.umask can only be read by setting it; restore it at once.
+  umask = os.umask(0o022)
+  os.umask(umask)
+  return 0o666 & ~umask
+
+
+def _publish(tmp_path: str, path: str) -> None:
+  """Renames a finished temporary file over `path`, with normal permissions
+  (mkstemp creates files readable by their owner only)."""
+  os.chmod(tmp_path, _default_file_mode())
+  os.replace(tmp_path, path)
+
+
 @contextlib.contextmanager
 def atomic_open(path: str, mode: str = 'w') -> Iterator[io.IOBase]:
   """Opens a temporary file that replaces `path` only if the block succeeds."""
@@ -31,7 +46,7 @@ def atomic_open(path: str, mode: str = 'w') -> Iterator[io.IOBase]:
       yield handle
       handle.flush()
       os.fsync(handle.fileno())
-    os.replace(tmp_path, path)
+    _publish(tmp_path, path)
   except BaseException:
     with contextlib.suppress(OSError):
       os.remove(tmp_path)
@@ -75,7 +90,7 @@ def save_keras_model(path: str, model) -> None:
   os.close(fd)
   try:
     model.save(tmp_path)
-    os.replace(tmp_path, path)
+    _publish(tmp_path, path)
   except BaseException:
     with contextlib.suppress(OSError):
       os.remove(tmp_path)

@@ -39,7 +39,7 @@ ABLATION_AUROC = {
 # Fig. 2 / Sec. 4.3: CIFAR-10 inference speed and size, as stated in text.
 # (method, AUROC %, images per second or None, inference parameters or None)
 SPEED_POINTS = (
-    ('ours (paper, GTX 1080 Ti)', 90.6, 532.0, 98_000),
+    ('the paper\'s model (paper, GTX 1080 Ti)', 90.6, 532.0, 98_000),
     ('ARNet (paper)', 86.6, 270.0, None),
     ('GeoTrans (paper)', None, None, 1_216_000),
 )

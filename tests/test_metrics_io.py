@@ -1,6 +1,8 @@
 """Metrics, atomic writes, config round trips and progress lines."""
 
 import json
+import os
+import stat
 
 import numpy as np
 import pytest
@@ -59,6 +61,18 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
     io_utils.write_json(str(path), {'a': object()})
   assert json.loads(path.read_text()) == {'a': 1}
   assert [p.name for p in tmp_path.iterdir()] == ['result.json']
+
+
+def test_atomic_writes_get_the_permissions_of_a_normal_file(tmp_path):
+  # mkstemp makes owner-only files; results must stay readable by others.
+  previous = os.umask(0o022)
+  try:
+    io_utils.write_text(str(tmp_path / 'table.md'), 'x')
+    io_utils.save_npz(str(tmp_path / 'scores.npz'), scores=np.zeros(2))
+  finally:
+    os.umask(previous)
+  for name in ('table.md', 'scores.npz'):
+    assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o644
 
 
 def test_atomic_npz_round_trip(tmp_path):
