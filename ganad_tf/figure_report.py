@@ -21,7 +21,7 @@ logger = logging.getLogger('ganad_tf')
 
 
 def load_generator(path: str):
-  """Loads a saved generator (registers our custom layers first)."""
+  """Loads a saved generator (with our custom normalisation layer)."""
   import keras
   from ganad_tf import models
   return keras.models.load_model(

@@ -25,10 +25,15 @@ def _default_file_mode() -> int:
   return 0o666 & ~umask
 
 
+# Read once at import, before worker threads exist: reading the umask
+# briefly changes it for the whole process.
+_NEW_FILE_MODE = _default_file_mode()
+
+
 def _publish(tmp_path: str, path: str) -> None:
   """Renames a finished temporary file over `path`, with normal permissions
   (mkstemp creates files readable by their owner only)."""
-  os.chmod(tmp_path, _default_file_mode())
+  os.chmod(tmp_path, _NEW_FILE_MODE)
   os.replace(tmp_path, path)
 
 

@@ -64,15 +64,18 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
 
 
 def test_atomic_writes_get_the_permissions_of_a_normal_file(tmp_path):
-  # mkstemp makes owner-only files; results must stay readable by others.
-  previous = os.umask(0o022)
-  try:
-    io_utils.write_text(str(tmp_path / 'table.md'), 'x')
-    io_utils.save_npz(str(tmp_path / 'scores.npz'), scores=np.zeros(2))
-  finally:
-    os.umask(previous)
+  # mkstemp makes owner-only files; results must get the mode open() would
+  # give (0o644 under the usual umask 022), so others can read them.
+  umask = os.umask(0o022)
+  os.umask(umask)
+  io_utils.write_text(str(tmp_path / 'table.md'), 'x')
+  io_utils.save_npz(str(tmp_path / 'scores.npz'), scores=np.zeros(2))
+  with open(tmp_path / 'plain.txt', 'w') as handle:
+    handle.write('x')
+  expected = stat.S_IMODE(os.stat(tmp_path / 'plain.txt').st_mode)
+  assert expected == 0o666 & ~umask
   for name in ('table.md', 'scores.npz'):
-    assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == expected
 
 
 def test_atomic_npz_round_trip(tmp_path):
