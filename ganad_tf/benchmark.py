@@ -192,12 +192,9 @@ class Session:
     return self._data[key]
 
   def trainer(self, config: ExperimentConfig, image_shape, dataset: str):
-    from ganad_tf.trainer import Trainer, structure_key  # TF only if needed.
-    key = structure_key(config, image_shape, dataset)
-    if key not in self._trainers:
-      self._trainers[key] = Trainer(config, image_shape, dataset=dataset,
-                                    strategy=self.strategy)
-    return self._trainers[key]
+    from ganad_tf.trainer import shared_trainer  # TF only if needed.
+    return shared_trainer(self._trainers, config, image_shape, dataset,
+                          self.strategy)
 
 
 class ClassRunner:
@@ -283,13 +280,13 @@ class ClassRunner:
         **scoring_summary(scores, split.test_labels),
     }
     if split.validation_images is not None:
-      result['validation_auroc'] = metrics.auroc(
-          split.validation_labels, scorer.scores(split.validation_images))
-      result['validation_auroc_by_score'] = {
+      by_score = {
           kind: metrics.auroc(split.validation_labels,
                               self.scorer(kind).scores(
                                   split.validation_images))
           for kind in SCORES}
+      result['validation_auroc'] = by_score[config.eval.score]
+      result['validation_auroc_by_score'] = by_score
     if folder and trainer.is_chief():
       io_utils.save_keras_model(os.path.join(folder, GENERATOR_FILE),
                                 trainer.generator)

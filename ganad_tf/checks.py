@@ -35,13 +35,18 @@ def check_images(images: np.ndarray, what: str,
     raise InputError(f'{what} must be float images scaled to [-1, 1]; got '
                      f'dtype {images.dtype}. Use '
                      'ganad_tf.datasets.preprocess_images.')
+  check_finite(images, what)
+  if images.size and (images.min() < -1.0001 or images.max() > 1.0001):
+    raise InputError(f'{what} must be scaled to [-1, 1]; found values in '
+                     f'[{images.min():.3g}, {images.max():.3g}].')
+  return images.astype(np.float32, copy=False)
+
+
+def check_finite(images: np.ndarray, what: str) -> None:
+  """Raises InputError naming how many images hold NaN/Inf and the first."""
   finite = np.isfinite(images).reshape(len(images), -1).all(axis=1)
   if not finite.all():
     raise InputError(f'{what}: {int((~finite).sum())} image(s) contain NaN '
                      'or Inf pixels (first: index '
                      f'{int(np.flatnonzero(~finite)[0])}); remove or repair '
                      'them.')
-  if images.size and (images.min() < -1.0001 or images.max() > 1.0001):
-    raise InputError(f'{what} must be scaled to [-1, 1]; found values in '
-                     f'[{images.min():.3g}, {images.max():.3g}].')
-  return images.astype(np.float32, copy=False)

@@ -244,7 +244,8 @@ def patches_per_side(image_size: int, patch_size: int, stride: int) -> int:
   return (image_size - patch_size) // stride + 1
 
 
-def _from_dict(cls, values: Dict[str, Any]):
+def dataclass_from_dict(cls, values: Dict[str, Any]):
+  """cls(**values), refusing names that are not fields of the dataclass."""
   names = {f.name for f in dataclasses.fields(cls)}
   unknown = set(values) - names
   if unknown:
@@ -278,11 +279,12 @@ class ExperimentConfig:
     unknown = set(values) - known
     if unknown:
       raise ConfigError(f'Unknown config sections: {sorted(unknown)}.')
-    return cls(model=_from_dict(ModelConfig, values.get('model', {})),
-               weights=_from_dict(LossWeights, values.get('weights', {})),
-               train=_from_dict(TrainConfig, values.get('train', {})),
-               data=_from_dict(DataConfig, values.get('data', {})),
-               eval=_from_dict(EvalConfig, values.get('eval', {})))
+    return cls(
+        model=dataclass_from_dict(ModelConfig, values.get('model', {})),
+        weights=dataclass_from_dict(LossWeights, values.get('weights', {})),
+        train=dataclass_from_dict(TrainConfig, values.get('train', {})),
+        data=dataclass_from_dict(DataConfig, values.get('data', {})),
+        eval=dataclass_from_dict(EvalConfig, values.get('eval', {})))
 
   def to_json(self) -> str:
     return json.dumps(self.to_dict(), indent=2, sort_keys=True)

@@ -45,6 +45,7 @@ tiling, resizing, generator, errors, stitching and the max. `export` saves
 exactly that graph as a SavedModel that needs only TensorFlow to serve.
 """
 
+import csv
 import dataclasses
 import datetime
 import logging
@@ -67,10 +68,11 @@ from ganad_tf import models
 from ganad_tf import patches
 from ganad_tf import sampling
 from ganad_tf import scoring
+from ganad_tf.checks import check_finite
 from ganad_tf.errors import ConfigError, DatasetError, InputError, OutputError
 from ganad_tf.progress import ProgressLogger
 from ganad_tf.trainer import Trainer
-from ganad_tf.trainer import structure_key
+from ganad_tf.trainer import shared_trainer
 
 logger = logging.getLogger('ganad_tf')
 
@@ -190,11 +192,7 @@ class DetectorSettings:
 
   @classmethod
   def from_dict(cls, values: Dict[str, Any]) -> 'DetectorSettings':
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(values) - names
-    if unknown:
-      raise ConfigError(f'Unknown DetectorSettings fields: {sorted(unknown)}.')
-    return cls(**values)
+    return config_lib.dataclass_from_dict(cls, values)
 
 
 @dataclasses.dataclass
@@ -509,10 +507,7 @@ class Detector:
   def _trainer(self, config: config_lib.ExperimentConfig) -> Trainer:
     """A Trainer for config at the model input size, traced at most once."""
     shape = (self.input_size, self.input_size, self.image_shape[2])
-    key = structure_key(config, shape, 'folder')
-    if key not in self._trainers:
-      self._trainers[key] = Trainer(config, shape, dataset='folder')
-    return self._trainers[key]
+    return shared_trainer(self._trainers, config, shape, 'folder')
 
   def _own_copy(self, generator: keras.Model) -> keras.Model:
     """A copy of a (possibly shared) Trainer's generator."""
@@ -553,7 +548,6 @@ class Detector:
 
   def _model_tiles(self, data, samples) -> np.ndarray:
     return self._crops(data, samples, self.input_size)
-
 
   # ----------------------------------------------------------- inference --
 
@@ -618,12 +612,7 @@ class Detector:
             np.issubdtype(images.dtype, np.integer)):
       raise InputError(f'Images must hold numbers, got dtype {images.dtype}.')
     if np.issubdtype(images.dtype, np.floating):
-      finite = np.isfinite(images).reshape(len(images), -1).all(axis=1)
-      if not finite.all():
-        raise InputError(
-            f'{int((~finite).sum())} image(s) contain NaN or Inf pixels '
-            f'(first: index {int(np.flatnonzero(~finite)[0])}); remove or '
-            'repair them.')
+      check_finite(images, 'Images')
     if images.size and (images.min() < 0 or images.max() > 255):
       raise InputError(
           f'Pixel values must be 0..255 (raw image values); found '
@@ -941,10 +930,9 @@ def _mask_crops(mask: np.ndarray, grid: patches.TileGrid,
   defect is not always in the middle), clamped inside the image.
   """
   if settings.defect_crops == 'grid':
-    overlaps = patches.mask_overlaps(mask, grid)
-    floor = max(1, settings.min_mask_share * overlaps.max())
     boxes = grid.boxes()
-    return [boxes[t][:2] for t in np.flatnonzero(overlaps >= floor)]
+    on = _defect_tiles(mask, grid, settings.min_mask_share)
+    return [boxes[t][:2] for t in np.flatnonzero(on)]
   import scipy.ndimage  # pylint: disable=g-import-not-at-top
   tile_h, tile_w = grid.tile_size
   height, width = grid.image_size
@@ -960,6 +948,14 @@ def _mask_crops(mask: np.ndarray, grid: patches.TileGrid,
       if corner not in crops:
         crops.append(corner)
   return crops
+
+
+def _defect_tiles(mask: np.ndarray, grid: patches.TileGrid,
+                  min_share: float) -> np.ndarray:
+  """Which grid tiles are on the defect: those holding at least min_share
+  of the mask pixels of the best-covered tile (bool per tile)."""
+  overlaps = patches.mask_overlaps(mask, grid)
+  return overlaps >= max(1, min_share * overlaps.max())
 
 
 def _describe_counts(data: folder_data.FolderData) -> str:
@@ -1032,9 +1028,8 @@ def _tile_auroc(data: folder_data.FolderData, tile_scores: np.ndarray,
     mask = data.masks[index]
     if mask is None or not mask.any():
       continue
-    overlaps = patches.mask_overlaps(mask, grid)
-    on = overlaps >= max(1, min_share * overlaps.max())
-    positives.append(tile_scores[index][on])
+    positives.append(tile_scores[index][_defect_tiles(mask, grid,
+                                                      min_share)])
   negatives = tile_scores[data.labels == 0].ravel()
   if not positives or not len(negatives):
     return None
@@ -1273,10 +1268,10 @@ def predict_files(detector: Detector, paths: Sequence[str], output_dir: str,
                     force=start + chunk >= len(paths))
   csv_path = os.path.join(output_dir, PREDICTIONS_FILE)
   with io_utils.atomic_open(csv_path, 'w') as handle:
-    handle.write('file,score,decision\n')
-    for row in rows:
-      handle.write(f'{_csv_field(row["file"])},{row["score"]:.8g},'
-                   f'{"defect" if row["decision"] else "ok"}\n')
+    writer = csv.writer(handle, lineterminator='\n')
+    writer.writerow(['file', 'score', 'decision'])
+    writer.writerows([row['file'], f'{row["score"]:.8g}',
+                      'defect' if row['decision'] else 'ok'] for row in rows)
   flagged = [row['file'] for row in rows if row['decision']]
   return {'scored': len(rows), 'flagged': len(flagged),
           'flagged_files': flagged,
@@ -1297,9 +1292,3 @@ def _unique_stem(name: str, used: set) -> str:
     candidate = f'{stem}_{number}'
   used.add(candidate)
   return candidate
-
-
-def _csv_field(text: str) -> str:
-  if any(c in text for c in ',"\n'):
-    return '"' + text.replace('"', '""') + '"'
-  return text

@@ -1,27 +1,29 @@
 """Figures: reconstructions and error maps, ROC curves, speed bubbles.
 
-All functions draw on a fresh matplotlib figure with the Agg backend, save
-a PNG atomically and close the figure; nothing is shown on screen.
+All functions draw on a fresh matplotlib Figure and save a PNG atomically;
+nothing is shown on screen. They use matplotlib.figure.Figure rather than
+pyplot, so importing this module leaves the caller's backend (e.g. a
+notebook's) alone and no figure stays open.
 """
 
-import os
 from typing import Dict, Optional, Sequence, Tuple
 
-import matplotlib
+from matplotlib.figure import Figure
+import numpy as np
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
-import numpy as np  # pylint: disable=g-import-not-at-top
-
-from ganad_tf import io_utils  # pylint: disable=g-import-not-at-top
-from ganad_tf import metrics  # pylint: disable=g-import-not-at-top
+from ganad_tf import io_utils
+from ganad_tf import metrics
 
 
-def _save(figure, path: str):
-  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+def _subplots(rows: int = 1, cols: int = 1, figsize=None, **options):
+  """Like pyplot.subplots, on a Figure that no pyplot state tracks."""
+  figure = Figure(figsize=figsize)
+  return figure, figure.subplots(rows, cols, **options)
+
+
+def _save(figure: Figure, path: str):
   with io_utils.atomic_open(path, 'wb') as handle:
     figure.savefig(handle, format='png', dpi=110, bbox_inches='tight')
-  plt.close(figure)
 
 
 def _display(image: np.ndarray) -> Tuple[np.ndarray, Optional[str]]:
@@ -50,7 +52,7 @@ def reconstruction_grid(path: str, groups: Dict[str, Tuple[np.ndarray,
             for name, (images, recon) in groups.items()}
   if error_max is None:
     error_max = max(float(e.max()) for e in errors.values()) or 1.0
-  figure, axes = plt.subplots(3 * len(groups), columns,
+  figure, axes = _subplots(3 * len(groups), columns,
                               figsize=(1.3 * columns, 1.35 * 3 * len(groups)),
                               squeeze=False)
   for block, (name, (images, recon)) in enumerate(groups.items()):
@@ -85,7 +87,7 @@ def roc_curves(path: str, curves: Dict[str, Tuple[np.ndarray, np.ndarray]],
     curves: legend label -> (labels, scores), label 1 = anomaly.
     title: figure title.
   """
-  figure, axis = plt.subplots(figsize=(5.5, 5))
+  figure, axis = _subplots(figsize=(5.5, 5))
   for name, (labels, scores) in curves.items():
     fpr, tpr, _ = metrics.roc_curve(labels, scores)
     axis.plot(fpr, tpr, lw=1.2,
@@ -114,7 +116,7 @@ def speed_bubbles(path: str, points: Sequence[Tuple[str, Optional[float],
       lack AUROC or speed are listed in a note instead of drawn.
     title: figure title.
   """
-  figure, axis = plt.subplots(figsize=(6.5, 4.5))
+  figure, axis = _subplots(figsize=(6.5, 4.5))
   drawn = [p for p in points if p[1] is not None and p[2] is not None]
   missing = [p for p in points if p not in drawn]
   largest = max([p[3] for p in drawn if p[3]] or [1])

@@ -176,11 +176,13 @@ def is_image_file(name: str) -> bool:
   return name.lower().endswith(IMAGE_EXTENSIONS) and not name.startswith('.')
 
 
-def _walk_images(folder: str) -> List[str]:
-  """Image files under `folder`, sorted, skipping hidden entries."""
+def _walk_images(folder: str, skip_masks: bool = False) -> List[str]:
+  """Image files under `folder`, sorted, skipping hidden entries (and
+  `masks/` folders if skip_masks)."""
   found = []
   for current, dirs, names in os.walk(folder):
-    dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
+    dirs[:] = sorted(d for d in dirs if not d.startswith('.') and
+                     not (skip_masks and d.lower() == MASKS_DIR))
     found.extend(os.path.join(current, n) for n in sorted(names)
                  if is_image_file(n))
   return found
@@ -253,12 +255,7 @@ def find_images(spec: str) -> List[str]:
     DatasetError: nothing matches.
   """
   if os.path.isdir(spec):
-    found = []
-    for current, dirs, names in os.walk(spec):
-      dirs[:] = sorted(d for d in dirs if not d.startswith('.') and
-                       d.lower() != MASKS_DIR)
-      found.extend(os.path.join(current, n) for n in sorted(names)
-                   if is_image_file(n))
+    found = _walk_images(spec, skip_masks=True)
   elif os.path.isfile(spec):
     found = [spec]
   else:

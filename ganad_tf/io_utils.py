@@ -25,16 +25,32 @@ def _default_file_mode() -> int:
   return 0o666 & ~umask
 
 
+_WRITABLE_FIX = ('Pass a writable folder with --output_dir, or fix its '
+                 'permissions or free disk space.')
+
 # Read once at import, before worker threads exist: reading the umask
 # briefly changes it for the whole process.
 _NEW_FILE_MODE = _default_file_mode()
 
 
-def _publish(tmp_path: str, path: str) -> None:
-  """Renames a finished temporary file over `path`, with normal permissions
-  (mkstemp creates files readable by their owner only)."""
-  os.chmod(tmp_path, _NEW_FILE_MODE)
-  os.replace(tmp_path, path)
+@contextlib.contextmanager
+def _atomic_path(path: str, suffix: str = '.tmp') -> Iterator[str]:
+  """A temporary path beside `path`, renamed over it if the block succeeds
+  and removed if it fails. The file gets normal permissions (mkstemp makes
+  it readable by its owner only)."""
+  folder = os.path.dirname(os.path.abspath(path))
+  os.makedirs(folder, exist_ok=True)
+  fd, tmp_path = tempfile.mkstemp(
+      dir=folder, prefix='.' + os.path.basename(path) + '.', suffix=suffix)
+  os.close(fd)
+  try:
+    yield tmp_path
+    os.chmod(tmp_path, _NEW_FILE_MODE)
+    os.replace(tmp_path, path)
+  except BaseException:
+    with contextlib.suppress(OSError):
+      os.remove(tmp_path)
+    raise
 
 
 @contextlib.contextmanager
@@ -42,20 +58,10 @@ def atomic_open(path: str, mode: str = 'w') -> Iterator[io.IOBase]:
   """Opens a temporary file that replaces `path` only if the block succeeds."""
   if mode not in ('w', 'wb'):
     raise ValueError(f'atomic_open supports modes "w" and "wb", not {mode!r}')
-  folder = os.path.dirname(os.path.abspath(path))
-  os.makedirs(folder, exist_ok=True)
-  fd, tmp_path = tempfile.mkstemp(
-      dir=folder, prefix='.' + os.path.basename(path) + '.', suffix='.tmp')
-  try:
-    with os.fdopen(fd, mode) as handle:
-      yield handle
-      handle.flush()
-      os.fsync(handle.fileno())
-    _publish(tmp_path, path)
-  except BaseException:
-    with contextlib.suppress(OSError):
-      os.remove(tmp_path)
-    raise
+  with _atomic_path(path) as tmp_path, open(tmp_path, mode) as handle:
+    yield handle
+    handle.flush()
+    os.fsync(handle.fileno())
 
 
 def write_text(path: str, text: str):
@@ -89,17 +95,8 @@ def save_npz(path: str, **arrays: np.ndarray):
 
 def save_keras_model(path: str, model) -> None:
   """Saves a Keras model atomically (Keras needs the .keras suffix)."""
-  folder = os.path.dirname(os.path.abspath(path))
-  os.makedirs(folder, exist_ok=True)
-  fd, tmp_path = tempfile.mkstemp(dir=folder, prefix='.tmp-', suffix='.keras')
-  os.close(fd)
-  try:
+  with _atomic_path(path, suffix='.keras') as tmp_path:
     model.save(tmp_path)
-    _publish(tmp_path, path)
-  except BaseException:
-    with contextlib.suppress(OSError):
-      os.remove(tmp_path)
-    raise
 
 
 def check_writable_location(path: str) -> str:
@@ -111,8 +108,7 @@ def check_writable_location(path: str) -> str:
     OutputError: naming the folder and what to do.
   """
   path = os.path.abspath(path)
-  fix = ('Pass a writable folder with --output_dir, or fix its permissions or '
-         'free disk space.')
+  fix = _WRITABLE_FIX
   if os.path.exists(path) and not os.path.isdir(path):
     raise OutputError(f'Cannot write to output folder {path!r}: it is a file. '
                       + fix)
@@ -141,6 +137,5 @@ def ensure_writable_dir(path: str) -> str:
   except OSError as error:
     raise OutputError(
         f'Cannot write to output folder {path!r} ({error.strerror or error}). '
-        'Pass a writable folder with --output_dir, or fix its permissions or '
-        'free disk space.') from error
+        + _WRITABLE_FIX) from error
   return path

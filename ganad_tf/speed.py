@@ -59,14 +59,15 @@ def training_speed(image_shape: Sequence[int], batch_size: int,
     xla: the compiled loop with jit_compile=True.
     eager: the same Python step code run eagerly, op by op.
 
+  The `trace_seconds` of compiled variants is the time of the first fit
+  (tracing, graph optimisation and one short epoch).
+
   Args:
     image_shape: (H, W, C).
     batch_size: images per step.
     config: base config (defaults: the paper's losses and augmentation).
     steps: steps per timed repeat (eager uses a tenth, at least 2).
     repeats: timed repeats; the median is reported.
-    The `trace_seconds` of compiled variants is the time of the first fit
-    (tracing, graph optimisation and one short epoch).
     variants: which of the above to measure.
     dataset: picks the paper's augmentation.
   """

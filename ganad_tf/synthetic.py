@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
+from ganad_tf import config as config_lib
 from ganad_tf import io_utils
 from ganad_tf.errors import ConfigError, InputError, OutputError
 
@@ -152,15 +153,10 @@ class SyntheticConfig:
 
   @classmethod
   def from_dict(cls, values: Dict[str, Any]) -> 'SyntheticConfig':
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(values) - names
-    if unknown:
-      raise ConfigError(f'Unknown SyntheticConfig fields: {sorted(unknown)}.')
-    values = dict(values)
-    for name, value in values.items():
-      if isinstance(value, list):  # JSON turns tuples into lists.
-        values[name] = tuple(value)
-    return cls(**values)
+    # JSON turns tuples into lists.
+    return config_lib.dataclass_from_dict(cls, {
+        name: tuple(value) if isinstance(value, list) else value
+        for name, value in values.items()})
 
 
 def _is_int(value) -> bool:

@@ -701,3 +701,20 @@ class Trainer:
         'discriminator_params': models.count_trainable_params(
             self.disc_normal),
     }
+
+
+def shared_trainer(cache: Dict[Tuple, Trainer], config: ExperimentConfig,
+                   image_shape: Sequence[int], dataset: str,
+                   strategy: Optional[tf.distribute.Strategy] = None
+                   ) -> Trainer:
+  """The Trainer in `cache` that fits `config`, built on first use.
+
+  Tracing a Trainer takes seconds; configs with the same `structure_key`
+  (ablation rows, grid points, benchmark classes, detector stages) share
+  one and only change what `fit` may change.
+  """
+  key = structure_key(config, image_shape, dataset)
+  if key not in cache:
+    cache[key] = Trainer(config, image_shape, dataset=dataset,
+                         strategy=strategy)
+  return cache[key]
