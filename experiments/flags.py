@@ -59,6 +59,9 @@ _HELP = {
     'jit_compile': 'Compile the training loop with XLA.',
     'steps_per_execution': 'Training steps per compiled call.',
     'checkpoint_every_epochs': 'Checkpoint interval in epochs.',
+    'snapshot_every_epochs': 'Keep G\'s weights every this many epochs '
+                             '(snapshots/epoch_NNNN.npz) for AUROC-vs-epoch '
+                             'curves; 0 keeps none.',
     'log_every_secs': 'Seconds between progress lines.',
     'deterministic_ops': 'TensorFlow op determinism (bit-identical reruns).',
     'base_channels': 'Width of the first conv layer (8 = paper counts).',
@@ -141,6 +144,10 @@ def define_run_flags(flag_values: flags.FlagValues = flags.FLAGS,
                     flag_values=flag_values)
   flags.DEFINE_string('output_dir', None, output_help,
                       flag_values=flag_values)
+  flags.DEFINE_integer('threads', 0, 'TensorFlow threads of this process '
+                       '(0: all cores). One thread trains faster per core at '
+                       'small batches; --jobs sets cores/jobs per worker.',
+                       flag_values=flag_values)
 
 
 def normal_classes(flag_values: flags.FlagValues = flags.FLAGS):
@@ -152,9 +159,15 @@ def normal_classes(flag_values: flags.FlagValues = flags.FLAGS):
 def start(argv, flag_values: flags.FlagValues = flags.FLAGS
           ) -> config_lib.ExperimentConfig:
   """Common start of an entry point: no stray arguments, INFO progress
-  logging, and the validated config from the flags."""
+  logging, the validated config from the flags, and the process-wide
+  TensorFlow settings it asks for (op determinism, threads)."""
   start_logging(argv)
-  return experiment_config(flag_values)
+  config = experiment_config(flag_values)
+  from ganad_tf import runtime
+  threads = flag_values['threads'].value if 'threads' in flag_values else 0
+  runtime.configure(deterministic_ops=config.train.deterministic_ops,
+                    threads=threads or None)
+  return config
 
 
 def start_logging(argv) -> None:

@@ -1,35 +1,41 @@
-r"""Measures training and inference throughput; prints ratios.
+r"""Measures training and inference throughput as the benchmark runs them.
 
-  python -m experiments.speed --output=results/speed/speed.json
+  python -m experiments.speed --flagfile=experiments/presets/cpu.cfg \
+      --output=results/speed/speed_cpu_preset.json
 
-For 32x32x1 and 32x32x3 inputs: training images/s of the compiled loop at
-batch 1 and at the preset batch, the same step called once per step from
-Python, and run eagerly (ratios from the same run); inference images/s over
-10 x 10,000 images as in the paper's Fig. 2; parameters of G and D.
+Each measurement runs in fresh processes with a given thread count: one
+process, and N processes side by side (as `--jobs=N` runs benchmark
+classes), so the machine's total throughput is measured too. Training runs
+one epoch of `Trainer.fit` on groups of the benchmark's size with the
+schedule the flags give (a preset via --flagfile), after a first fit that
+traces. Inference: 10,000 images, batch --eval_batch_size, as in Fig. 2.
 """
 
 import json
 import os
 import platform
+import subprocess
+import sys
 
 from absl import app
 from absl import flags
 
 from experiments import flags as experiment_flags
 from ganad_tf import io_utils
-from ganad_tf import speed
 
+experiment_flags.define_experiment_flags()
 flags.DEFINE_list('shapes', ['32x32x1', '32x32x3'], 'Input shapes HxWxC.')
-flags.DEFINE_list('batch_sizes', ['1', '16'], 'Training batch sizes (1 is '
-                  'the paper\'s; 16 the CPU preset\'s).')
-flags.DEFINE_list('variants', ['compiled', 'per_step', 'eager'],
-                  'Training variants: compiled, per_step, eager, xla.')
-flags.DEFINE_integer('steps', 60, 'Steps per timed repeat.')
-flags.DEFINE_integer('repeats', 3, 'Timed repeats (median reported).')
+flags.DEFINE_list('batch_sizes', None, 'Training batch sizes to measure '
+                  '(default: --batch_size).')
+flags.DEFINE_integer('group_size', 6000, 'Images per group (6,000 normal + '
+                     '6,000 anomaly as in (Fashion-)MNIST).')
+flags.DEFINE_list('layouts', ['1x1', '1x2', '2x1'], 'PROCESSESxTHREADS to '
+                  'measure, e.g. 2x1 = two 1-thread processes side by side.')
+flags.DEFINE_bool('inference', True, 'Also measure inference.')
 flags.DEFINE_integer('inference_images', 10_000, 'Images per inference run.')
 flags.DEFINE_integer('inference_repeats', 10, 'Inference runs (mean).')
-flags.DEFINE_integer('inference_batch', 500, 'Images per inference call.')
 flags.DEFINE_string('output', None, 'Write the numbers to this JSON file.')
+flags.DEFINE_string('worker', None, 'Internal: run one measurement (JSON).')
 FLAGS = flags.FLAGS
 
 
@@ -37,51 +43,86 @@ def _shape(text):
   return tuple(int(v) for v in text.lower().split('x'))
 
 
+def _run_worker(task):
+  """One measurement in this process (threads set before TF starts)."""
+  from ganad_tf import runtime
+  from ganad_tf import speed
+  config = experiment_flags.experiment_config(FLAGS)
+  runtime.configure(config.train.deterministic_ops, task['threads'])
+  from ganad_tf import config as config_lib
+  shape = tuple(task['shape'])
+  if task['kind'] == 'train':
+    config = config_lib.replace(config, train={'batch_size': task['batch']})
+    result = speed.training_speed(shape, task['group_size'], config)
+  else:
+    result = speed.inference_speed(shape, task['images'], task['repeats'],
+                                   config.eval.batch_size, config)
+  print('RESULT ' + json.dumps(result))
+
+
+def _measure(task, processes):
+  """Runs `processes` copies of a task side by side; returns their results."""
+  command = [sys.executable, '-m', 'experiments.speed',
+             '--worker=' + json.dumps(task)] + [
+                 a for a in sys.argv[1:] if not a.startswith('--output')]
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+  running = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
+                              env=env) for _ in range(processes)]
+  results = []
+  for process in running:
+    out, _ = process.communicate()
+    if process.returncode:
+      raise RuntimeError(f'speed worker failed: {" ".join(command)}')
+    results.append(json.loads(out.split('RESULT ', 1)[1]))
+  return results
+
+
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  if FLAGS.worker:
+    return _run_worker(json.loads(FLAGS.worker))
+  experiment_flags.start_logging(argv)
+  config = experiment_flags.experiment_config(FLAGS)
   import tensorflow as tf
   report = {'machine': {'platform': platform.platform(),
                         'cpu_count': os.cpu_count(),
                         'tensorflow': tf.__version__},
-            'training': {}, 'inference': {}, 'parameters': {}}
+            'config': config.to_dict(), 'group_size': FLAGS.group_size,
+            'training': {}, 'inference': {}}
+  batches = [int(b) for b in FLAGS.batch_sizes or [config.train.batch_size]]
+  layouts = [tuple(int(v) for v in text.split('x')) for text in FLAGS.layouts]
   for text in FLAGS.shapes:
     shape = _shape(text)
-    key = 'x'.join(str(v) for v in shape)
-    report['parameters'][key] = speed.parameter_counts(shape)
-    for batch in (int(b) for b in FLAGS.batch_sizes):
-      rows = speed.training_speed(shape, batch, steps=FLAGS.steps,
-                                  repeats=FLAGS.repeats,
-                                  variants=FLAGS.variants)
-      entry = {r.variant: {'images_per_second': r.images_per_second,
-                           'ms_per_step': 1000 * r.seconds_per_step,
-                           'trace_seconds': r.trace_seconds} for r in rows}
-      rates = {r.variant: r.images_per_second for r in rows}
-      if 'compiled' in rates:
-        entry['speedup_of_compiled_over'] = {
-            v: rates['compiled'] / rate for v, rate in rates.items()
-            if v != 'compiled'}
-      report['training'][f'{key}/batch{batch}'] = entry
-      print(f'train {key} batch {batch}: ' + ', '.join(
-          f'{v} {rate:.0f} img/s' for v, rate in rates.items()) +
-            ''.join(f'; compiled/{v} = {ratio:.1f}x' for v, ratio in
-                    entry.get('speedup_of_compiled_over', {}).items()))
-    inference = speed.inference_speed(shape, FLAGS.inference_images,
-                                      FLAGS.inference_repeats,
-                                      FLAGS.inference_batch)
-    report['inference'][key] = inference
-    print(f'inference {key}: {inference["images_per_second"]:.0f} img/s '
-          f'(mean of {inference["repeats"]} x {inference["num_images"]} '
-          f'images, batch {inference["batch_size"]}; paper: 532 img/s on a '
-          'GTX 1080 Ti, CIFAR-10)')
-    params = report['parameters'][key]
-    print(f'parameters {key}: G {params["generator"]:,}, D '
-          f'{params["discriminator"]:,}')
+    for batch in batches:
+      for processes, threads in layouts:
+        task = {'kind': 'train', 'shape': shape, 'batch': batch,
+                'threads': threads, 'group_size': FLAGS.group_size}
+        rows = _measure(task, processes)
+        total = sum(r['images_per_second'] for r in rows)
+        key = f'{text}/batch{batch}/{processes}x{threads}'
+        report['training'][key] = {'processes': processes,
+                                   'threads_per_process': threads,
+                                   'total_images_per_second': total,
+                                   'per_process': rows}
+        print(f'train {text} batch {batch}, {processes} process(es) x '
+              f'{threads} thread(s): {total:.0f} img/s in all '
+              f'({total / batch:.1f} steps/s), per process ' + ', '.join(
+                  f'{r["images_per_second"]:.0f}' for r in rows), flush=True)
+    if FLAGS.inference:
+      for processes, threads in layouts:
+        if processes != 1:
+          continue
+        task = {'kind': 'infer', 'shape': shape, 'threads': threads,
+                'images': FLAGS.inference_images,
+                'repeats': FLAGS.inference_repeats}
+        result = _measure(task, 1)[0]
+        report['inference'][f'{text}/{threads}threads'] = result
+        print(f'inference {text}, {threads} thread(s): '
+              f'{result["images_per_second"]:.0f} img/s (batch '
+              f'{result["batch_size"]}; paper: 532 img/s on a GTX 1080 Ti)',
+              flush=True)
   if FLAGS.output:
     io_utils.write_json(FLAGS.output, report)
     print(f'Wrote {FLAGS.output}')
-  else:
-    print(json.dumps(report, indent=2))
 
 
 if __name__ == '__main__':

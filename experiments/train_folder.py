@@ -98,8 +98,7 @@ def settings_from_flags() -> detector_lib.DetectorSettings:
 
 
 def main(argv):
-  experiment_flags.start_logging(argv)
-  config = experiment_flags.experiment_config(FLAGS)
+  config = experiment_flags.start(argv)
   results = detector_lib.train_folder(
       FLAGS.data_dir, FLAGS.output_dir, config, settings_from_flags(),
       export=FLAGS.export, overwrite=FLAGS.overwrite,

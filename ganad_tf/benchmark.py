@@ -34,6 +34,7 @@ from ganad_tf import distribute
 from ganad_tf import io_utils
 from ganad_tf import metrics
 from ganad_tf import paper
+from ganad_tf import runtime
 from ganad_tf import sampling
 from ganad_tf.config import SCORES, ExperimentConfig, fingerprint
 from ganad_tf.errors import ConfigError, OutputError
@@ -307,12 +308,6 @@ def scoring_summary(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
           'mean_score_anomaly': float(np.mean(scores[labels == 1]))}
 
 
-def _set_threads(threads: int):
-  import tensorflow as tf
-  tf.config.threading.set_intra_op_parallelism_threads(threads)
-  tf.config.threading.set_inter_op_parallelism_threads(threads)
-
-
 def _exit_with_parent(parent_pid: int, poll_seconds: float = 1.0):
   """Ends this worker if the benchmark process that started it dies.
 
@@ -336,8 +331,8 @@ def _run_shard(config_values: Dict[str, Any], classes: List[int],
   logging.basicConfig(level=log_level,
                       format='%(asctime)s %(levelname)s %(message)s')
   logging.getLogger('ganad_tf').setLevel(log_level)
-  _set_threads(threads)
   config = ExperimentConfig.from_dict(config_values)
+  runtime.configure(config.train.deterministic_ops, threads)
   runner = ClassRunner(config, prepare_data(config), output_dir)
   for normal_class in classes:
     runner.run(normal_class)
@@ -392,9 +387,10 @@ def run_benchmark(config: ExperimentConfig, output_dir: str,
   classes = check_normal_classes(normal_classes, data.num_classes,
                                  data.name)
   output_dir = io_utils.ensure_writable_dir(output_dir)
-  io_utils.write_json(os.path.join(output_dir, 'config.json'), {
-      'fingerprint': run_fingerprint, 'config': config.to_dict(),
-      'normal_classes': classes, 'jobs': jobs, 'command': command})
+  if distribute.is_chief(session.strategy):
+    io_utils.write_json(os.path.join(output_dir, 'config.json'), {
+        'fingerprint': run_fingerprint, 'config': config.to_dict(),
+        'normal_classes': classes, 'jobs': jobs, 'command': command})
   pending = [c for c in classes
              if load_class_result(output_dir, c, run_fingerprint) is None]
   if len(pending) < len(classes):

@@ -111,6 +111,9 @@ class TrainConfig:
       larger values remove Python overhead per step.
     checkpoint_every_epochs: how often a checkpoint is written (and always
       at the end).
+    snapshot_every_epochs: keep G's weights every this many epochs as
+      `snapshots/epoch_NNNN.npz` in the run folder (checkpoints keep only
+      the newest three), for AUROC-vs-epoch curves; 0 keeps none.
     log_every_secs: seconds between progress log lines.
     deterministic_ops: turn on TensorFlow op determinism so equal seeds give
       bit-identical runs on the same machine (slightly slower).
@@ -133,6 +136,7 @@ class TrainConfig:
   jit_compile: bool = False
   steps_per_execution: int = 64
   checkpoint_every_epochs: int = 1
+  snapshot_every_epochs: int = 0
   log_every_secs: float = 10.0
   deterministic_ops: bool = True
 
@@ -145,6 +149,10 @@ class TrainConfig:
       if not isinstance(value, int) or value < 1:
         raise ConfigError(f'{name}={value!r} must be a whole number >= 1 '
                           f'(flag --{name}).')
+    if not isinstance(self.snapshot_every_epochs, int) or (
+        self.snapshot_every_epochs < 0):
+      raise ConfigError(f'snapshot_every_epochs={self.snapshot_every_epochs!r}'
+                        ' must be a whole number >= 0 (0 keeps none).')
     if not self.learning_rate > 0:
       raise ConfigError(f'learning_rate={self.learning_rate} must be > 0.')
     if not 0 < self.lr_decay_factor <= 1:
@@ -308,7 +316,7 @@ def replace(config: ExperimentConfig, **sections) -> ExperimentConfig:
 NON_RESULT_FIELDS = {
     'data': ('data_dir', 'tfds_data_dir'),
     'train': ('steps_per_execution', 'checkpoint_every_epochs',
-              'log_every_secs'),
+              'snapshot_every_epochs', 'log_every_secs'),
     'eval': ('batch_size',),
 }
 

@@ -15,9 +15,12 @@ whose 32 output channels are the patch score maps. Both readings match the
 counts exactly; `norm='none'` keeps convolution biases instead (-0.2%).
 """
 
-from typing import Sequence, Tuple
+import zlib
+from typing import List, Sequence, Tuple
 
 import keras
+import numpy as np
+import tensorflow as tf
 from keras import layers
 
 from ganad_tf.errors import ConfigError
@@ -32,8 +35,10 @@ class InstanceNormalization(layers.Layer):
   """Normalises each channel of each image over its spatial positions.
 
   Identical in training and inference and independent of what else is in
-  the batch. Equivalent to GroupNormalization(groups=-1) but with fewer ops,
-  which matters for a network this small.
+  the batch. Computed as one fused batch-norm kernel over the batch's
+  images laid side by side as channels (a batch of one needs no
+  rearranging): 2 ops forward and 1 backward instead of about 20, which
+  matters for a network this small.
   """
 
   def __init__(self, epsilon: float = 1e-5, **kwargs):
@@ -48,9 +53,27 @@ class InstanceNormalization(layers.Layer):
                                 name='beta')
 
   def call(self, inputs):
-    mean, variance = keras.ops.moments(inputs, axes=[1, 2], keepdims=True)
-    scale = self.gamma * keras.ops.rsqrt(variance + self.epsilon)
-    return (inputs - mean) * scale + self.beta
+    gamma = tf.convert_to_tensor(self.gamma)
+    beta = tf.convert_to_tensor(self.beta)
+    if inputs.shape[0] == 1:
+      outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
+          inputs, gamma, beta, epsilon=self.epsilon, is_training=True)
+      return outputs
+    shape = tf.shape(inputs)
+    batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
+    # (B, H, W, C) -> (1, H, W, B*C): per-channel batch statistics are then
+    # per-image, per-channel statistics.
+    side_by_side = tf.reshape(tf.transpose(inputs, [1, 2, 0, 3]),
+                              [1, height, width, batch * channels])
+    outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
+        side_by_side, tf.tile(gamma, [batch]), tf.tile(beta, [batch]),
+        epsilon=self.epsilon, is_training=True)
+    outputs = tf.transpose(tf.reshape(outputs, [height, width, batch,
+                                                channels]), [2, 0, 1, 3])
+    return tf.ensure_shape(outputs, inputs.shape)
+
+  def compute_output_shape(self, input_shape):
+    return input_shape
 
   def get_config(self):
     return {**super().get_config(), 'epsilon': self.epsilon}
@@ -186,3 +209,28 @@ def build_discriminator(input_shape: Sequence[int], base_channels: int = 8,
 def count_trainable_params(model: keras.Model) -> int:
   """Trainable parameters, the quantity papers report."""
   return int(sum(keras.ops.size(w) for w in model.trainable_weights))
+
+
+def initial_weights(model: keras.Model, seed: int) -> List[np.ndarray]:
+  """Fresh weights for `model` drawn from `seed` alone (no global state).
+
+  The TF1 and Keras defaults: Glorot-uniform kernels, zero biases and
+  offsets, unit scales (and unit moving variances for batch norm). Each
+  model draws from its own generator, seeded with (seed, its name), so the
+  same seed gives the same weights in any process and in any build order.
+  """
+  rng = np.random.default_rng([seed, zlib.crc32(model.name.encode())])
+  values = []
+  for weight in model.weights:
+    shape = tuple(weight.shape)
+    name = weight.path.rsplit('/', 1)[-1]
+    if name == 'kernel':
+      receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+      fan_in, fan_out = receptive * shape[-2], receptive * shape[-1]
+      limit = np.sqrt(6.0 / (fan_in + fan_out))
+      values.append(rng.uniform(-limit, limit, shape).astype(np.float32))
+    elif name in ('gamma', 'moving_variance'):
+      values.append(np.ones(shape, np.float32))
+    else:
+      values.append(np.zeros(shape, np.float32))
+  return values

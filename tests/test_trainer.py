@@ -40,7 +40,7 @@ def _weights(trainer):
 def test_training_steps_change_all_networks_and_losses_are_finite(
     data, shared):
   trainer = shared
-  before = [w.copy() for w in trainer._initial_weights[0][0]]
+  before = [w.copy() for w in trainer.initial_weights(0)[0]]
   result = trainer.fit(*data)
   assert result.steps == trainer.steps_per_epoch == 6
   after = trainer.generator.get_weights()
@@ -49,7 +49,7 @@ def test_training_steps_change_all_networks_and_losses_are_finite(
   # Both groups ran in 6 random draws with this seed, so both
   # discriminators moved away from their initial weights.
   for index, model in ((1, trainer.disc_normal), (2, trainer.disc_anomaly)):
-    initial = trainer._initial_weights[0][index]
+    initial = trainer.initial_weights(0)[index]
     assert any(not np.array_equal(a, b)
                for a, b in zip(initial, model.get_weights()))
 
@@ -77,7 +77,7 @@ def test_normal_only_group_leaves_anomaly_discriminator_untouched(
   trainer = shared
   result = trainer.fit(*data, config=_config(normal_group_prob=1.0))
   assert 'abc' not in result.final_losses and 'recon' in result.final_losses
-  for a, b in zip(trainer._initial_weights[0][2],
+  for a, b in zip(trainer.initial_weights(0)[2],
                   trainer.disc_anomaly.get_weights()):
     np.testing.assert_array_equal(a, b)
 
@@ -171,18 +171,13 @@ def test_config_conflicts_are_rejected():
     trainer_lib.Trainer(_config(patch_size=64), (32, 32, 1))
 
 
-def test_sampling_walks_a_permutation_without_repeats(data, shared):
-  # Constant images stay constant under the crop-and-resize augmentation,
-  # so each value identifies its image.
-  trainer = shared
-  trainer.fit(*data)
-  trainer._normal_data.assign(np.arange(24, dtype=np.float32).reshape(
-      24, 1, 1, 1) * np.ones((1, 32, 32, 1), np.float32))
-  trainer.group_batches.assign([0, 0])
-  step_seed = tf.constant([0, 0], tf.int64)
-  seen = []
-  for _ in range(3):  # one pass: 24 images / batch 8
-    batch = trainer._sample(trainer._normal_data, 0, step_seed)
-    seen += batch.numpy()[:, 0, 0, 0].astype(int).tolist()
-    trainer.group_batches.assign_add([1, 0])  # what a step does after it
-  assert sorted(seen) == list(range(24))
+def test_snapshots_keep_the_generator_every_n_epochs(data, shared, tmp_path):
+  shared.fit(*data, run_dir=str(tmp_path),
+             config=_config(epochs=4, snapshot_every_epochs=2))
+  names = sorted(p.name for p in (tmp_path / 'snapshots').iterdir())
+  assert names == ['epoch_0002.npz', 'epoch_0004.npz']
+  last = trainer_lib.load_snapshot(str(tmp_path / 'snapshots' / names[-1]))
+  for a, b in zip(last, shared.generator.get_weights()):
+    np.testing.assert_array_equal(a, b)
+  middle = trainer_lib.load_snapshot(str(tmp_path / 'snapshots' / names[0]))
+  assert any(not np.array_equal(a, b) for a, b in zip(middle, last))

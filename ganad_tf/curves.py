@@ -1,0 +1,90 @@
+"""AUROC against training epochs, from a run's generator snapshots.
+
+A benchmark run with `--snapshot_every_epochs=N` keeps G's weights every N
+epochs in `class_NN/snapshots/`. This scores each snapshot on the test split
+(for reporting only: nothing is chosen by these numbers) and writes
+`class_NN/curve.json`, adding each point as soon as it is scored, so a
+curve of an unfinished run can be committed and extended later.
+"""
+
+import glob
+import logging
+import os
+import re
+from typing import Any, Dict
+
+from ganad_tf import benchmark
+from ganad_tf import io_utils
+from ganad_tf import metrics
+from ganad_tf import models
+from ganad_tf.config import ExperimentConfig
+from ganad_tf.errors import OutputError
+
+logger = logging.getLogger('ganad_tf')
+CURVE_FILE = 'curve.json'
+
+
+def snapshot_curve(output_dir: str, normal_class: int,
+                   data: benchmark.PreparedData = None) -> Dict[str, Any]:
+  """Scores every snapshot of one class not yet in its curve.json.
+
+  Args:
+    output_dir: a benchmark output folder (with config.json).
+    normal_class: which class folder to read.
+    data: the prepared dataset, if already loaded.
+
+  Returns:
+    The curve: {'points': [{'epoch', 'auroc', 'auroc_by_score'}], ...}.
+  """
+  from ganad_tf.scoring import Scorer
+  from ganad_tf.trainer import load_snapshot
+  config_path = os.path.join(output_dir, 'config.json')
+  if not os.path.exists(config_path):
+    raise OutputError(f'{output_dir} has no config.json; pass the folder of '
+                      'a benchmark run.')
+  config = ExperimentConfig.from_dict(io_utils.read_json(config_path)['config'])
+  folder = benchmark.class_dir(output_dir, normal_class)
+  paths = sorted(glob.glob(os.path.join(folder, 'snapshots', 'epoch_*.npz')))
+  curve_path = os.path.join(folder, CURVE_FILE)
+  curve = (io_utils.read_json(curve_path) if os.path.exists(curve_path) else
+           {'normal_class': normal_class, 'points': [],
+            'note': 'test-split AUROC of saved snapshots, for reporting '
+                    'only; nothing was chosen by these numbers'})
+  done = {point['epoch'] for point in curve['points']}
+  todo = [p for p in paths
+          if int(re.search(r'epoch_(\d+)', p).group(1)) not in done]
+  if not todo:
+    return curve
+  data = data or benchmark.prepare_data(config)
+  split = benchmark.make_split(data, normal_class, config)
+  shape = split.test_images.shape[1:]
+  generator = models.build_generator(shape, config.model.base_channels,
+                                     config.model.norm)
+  scorers = {kind: Scorer(generator, config.eval.batch_size, kind,
+                          config.train.patch_size, config.train.patch_stride)
+             for kind in ('l1', 'patch')}
+  for path in todo:
+    epoch = int(re.search(r'epoch_(\d+)', path).group(1))
+    generator.set_weights(load_snapshot(path))
+    by_score = {kind: metrics.auroc(split.test_labels, scorer.scores(
+        split.test_images)) for kind, scorer in scorers.items()}
+    curve['points'].append({'epoch': epoch,
+                            'auroc': by_score[config.eval.score],
+                            'auroc_by_score': by_score})
+    curve['points'].sort(key=lambda point: point['epoch'])
+    io_utils.write_json(curve_path, curve)
+    logger.info('class %d epoch %d: AUROC %.2f (patch score %.2f)',
+                normal_class, epoch, by_score[config.eval.score],
+                by_score['patch'])
+  return curve
+
+
+def format_curve(curve: Dict[str, Any]) -> str:
+  """Markdown table of one curve."""
+  lines = ['| epoch | AUROC (mean L1 score) | AUROC (worst-patch score) |',
+           '|---:|---:|---:|']
+  for point in curve['points']:
+    lines.append(f'| {point["epoch"]} | {point["auroc"]:.2f} | '
+                 f'{point["auroc_by_score"]["patch"]:.2f} |')
+  return '\n'.join(lines) + '\n'
+

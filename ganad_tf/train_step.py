@@ -1,0 +1,395 @@
+"""One training step of the paper's method, top to bottom (Sec. 3.4).
+
+Each step draws one loss group at random, takes that group's next batch,
+computes the group's losses and applies one Adam update to G and one to the
+group's discriminator:
+
+  normal group    G         w_recon recon + w_patch patch + w_latent latent
+                            + w_adv adv                       (Eq. 2, 3, 4, 6)
+                  D_normal  LSGAN on (x, G(x))                (Eq. 1)
+  anomaly group   G         w_abc abc + w_anomaly_adv anomaly_adv  (Eq. 8, 7)
+                  D_anomaly LSGAN on (x, G(x))                (Eq. 1)
+
+The same code runs on one device and on N replicas: the batch is chosen
+and augmented once, each replica computes gradients on its slice, the
+gradients are averaged, and then one rule holds everywhere: if any loss or
+gradient is not finite, nothing is updated and the step counter stays, so
+the caller can stop and report it.
+
+What the compiled graph depends on is the frozen `StepSpec`; what may change
+between runs without retracing (loss weights, seed, group probability,
+learning rate, the images) lives in `RunState` variables or is an argument.
+Every random choice is a stateless function of (seed, step), so a resumed
+run repeats an uninterrupted one exactly.
+"""
+
+import dataclasses
+from typing import Dict, NamedTuple, Optional, Sequence, Tuple
+
+import keras
+import tensorflow as tf
+
+from ganad_tf import augment as augment_lib
+from ganad_tf import losses
+from ganad_tf.config import ExperimentConfig, LossWeights
+from ganad_tf.optimizer import Adam
+
+WEIGHT_NAMES = tuple(f.name for f in dataclasses.fields(LossWeights))
+NORMAL_GENERATOR_LOSSES = ('recon', 'patch', 'latent', 'adv')
+ANOMALY_GENERATOR_LOSSES = ('abc', 'anomaly_adv')
+# The loss vector a step reports: each group's losses, its D loss and G total.
+NORMAL_LOSSES = NORMAL_GENERATOR_LOSSES + ('d_normal', 'g_normal')
+ANOMALY_LOSSES = ANOMALY_GENERATOR_LOSSES + ('d_anomaly', 'g_anomaly')
+LOSS_NAMES = NORMAL_LOSSES + ANOMALY_LOSSES
+NORMAL_GROUP, ANOMALY_GROUP = 0, 1
+# Sub-seeds of a step's seed, so that each random choice is independent.
+_GROUP_DRAW, _AUGMENT_DRAW = 0, 1
+
+
+@dataclasses.dataclass(frozen=True)
+class StepSpec:
+  """Everything the traced training graph depends on.
+
+  Two configs with equal specs can share one traced graph; anything not
+  here (weights' values, seed, learning rate, epochs, data) can change
+  between runs.
+  """
+  image_shape: Tuple[int, int, int]
+  batch_size: int
+  losses_on: Tuple[str, ...]  # generator losses with a weight > 0
+  patch_size: int
+  patch_stride: int
+  top_patches: int
+  augmentation: str  # an augment.PIPELINES name
+  norm: str
+  adam_beta1: float
+  adam_beta2: float
+  adam_epsilon: float
+  num_replicas: int = 1
+  jit_compile: bool = False
+
+  @classmethod
+  def from_config(cls, config: ExperimentConfig, image_shape: Sequence[int],
+                  dataset: str, num_replicas: int = 1) -> 'StepSpec':
+    train = config.train
+    return cls(
+        image_shape=tuple(int(v) for v in image_shape),
+        batch_size=train.batch_size,
+        losses_on=tuple(n for n in WEIGHT_NAMES
+                        if getattr(config.weights, n) > 0),
+        patch_size=train.patch_size, patch_stride=train.patch_stride,
+        top_patches=train.top_patches,
+        augmentation=augment_lib.resolve(train.augment, dataset),
+        norm=config.model.norm, adam_beta1=train.adam_beta1,
+        adam_beta2=train.adam_beta2, adam_epsilon=train.adam_epsilon,
+        num_replicas=num_replicas, jit_compile=train.jit_compile)
+
+  def uses(self, loss: str) -> bool:
+    return loss in self.losses_on
+
+  @property
+  def uses_anomaly_group(self) -> bool:
+    return any(self.uses(n) for n in ANOMALY_GENERATOR_LOSSES)
+
+  @property
+  def replica_batch(self) -> int:
+    return self.batch_size // self.num_replicas
+
+
+class Networks(NamedTuple):
+  generator: keras.Model
+  encoder: keras.Model  # G_E, shares G's weights
+  disc_normal: keras.Model
+  disc_anomaly: keras.Model
+
+
+class Optimizers(NamedTuple):
+  generator: Adam
+  disc_normal: Adam
+  disc_anomaly: Adam
+
+
+class RunState(tf.Module):
+  """Per-run values in variables, so a new run does not retrace.
+
+  `step` and `group_batches` are the run's position (checkpointed); the
+  others are set by the trainer at the start of each run.
+  """
+
+  def __init__(self):
+    super().__init__(name='run_state')
+    self.loss_weights = tf.Variable(tf.zeros([len(WEIGHT_NAMES)]),
+                                    trainable=False, name='loss_weights')
+    self.normal_prob = tf.Variable(1.0, trainable=False, name='normal_prob')
+    self.seed = tf.Variable(0, dtype=tf.int64, trainable=False, name='seed')
+    self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name='step')
+    # Batches drawn so far from each group: where its shuffled pass stands.
+    self.group_batches = tf.Variable([0, 0], dtype=tf.int64, trainable=False,
+                                     name='group_batches')
+    # Each group's current pass order, recomputed only when a pass starts
+    # (an argsort of the whole group every step cost ~0.3 ms at 6,000
+    # images). A cache, not state: `forget_orders` after any restore.
+    self.order_pass = tf.Variable([-1, -1], dtype=tf.int64, trainable=False,
+                                  name='order_pass')
+    self.orders = [tf.Variable(tf.zeros([0], tf.int32), trainable=False,
+                               shape=tf.TensorShape([None]),
+                               name=f'order_{g}') for g in range(2)]
+
+  def weight(self, loss: str):
+    return self.loss_weights[WEIGHT_NAMES.index(loss)]
+
+  def forget_orders(self):
+    self.order_pass.assign([-1, -1])
+
+
+# Losses -------------------------------------------------------------------
+
+def adversarial_losses(disc: keras.Model, images, reconstructions,
+                       generator_loss):
+  """G's adversarial loss and D's LSGAN loss on (x, G(x)).
+
+  D scores real images and reconstructions in two calls, not one on
+  [x; G(x)]: batch norm must see the halves apart, and with instance norm
+  the single call measured 20% slower at batch 1 and 16 (G's gradient then
+  runs through D's real half too).
+  """
+  real = disc(images, training=True)
+  fake = disc(reconstructions, training=True)
+  return generator_loss(fake), losses.discriminator_loss(real, fake)
+
+
+def weighted_total(run: RunState, values: Dict[str, tf.Tensor],
+                   names: Sequence[str]):
+  """G's loss for a group: the weighted sum of the group's losses."""
+  return tf.add_n([run.weight(n) * values[n] for n in names if n in values])
+
+
+def normal_group_losses(networks: Networks, spec: StepSpec, run: RunState,
+                        images):
+  """Normal group: (loss values, G's weighted total, D_normal's loss)."""
+  reconstructions, latent = networks.generator(images, training=True)
+  values = {'recon': losses.reconstruction_loss(images, reconstructions)}
+  if spec.uses('patch'):
+    values['patch'] = losses.patch_loss(images, reconstructions,
+                                        spec.patch_size, spec.patch_stride,
+                                        spec.top_patches)
+  if spec.uses('latent'):
+    values['latent'] = losses.latent_loss(
+        latent, networks.encoder(reconstructions, training=True))
+  disc_loss = None
+  if spec.uses('adv'):
+    values['adv'], disc_loss = adversarial_losses(
+        networks.disc_normal, images, reconstructions,
+        losses.adversarial_loss)
+    values['d_normal'] = disc_loss
+  values['g_normal'] = weighted_total(run, values, NORMAL_GENERATOR_LOSSES)
+  return values, values['g_normal'], disc_loss
+
+
+def anomaly_group_losses(networks: Networks, spec: StepSpec, run: RunState,
+                         images):
+  """Anomaly group: (loss values, G's weighted total, D_anomaly's loss)."""
+  reconstructions, _ = networks.generator(images, training=True)
+  values = {}
+  if spec.uses('abc'):
+    values['abc'] = losses.abc_loss(images, reconstructions)
+  disc_loss = None
+  if spec.uses('anomaly_adv'):
+    values['anomaly_adv'], disc_loss = adversarial_losses(
+        networks.disc_anomaly, images, reconstructions,
+        losses.anomaly_adversarial_loss)
+    values['d_anomaly'] = disc_loss
+  values['g_anomaly'] = weighted_total(run, values, ANOMALY_GENERATOR_LOSSES)
+  return values, values['g_anomaly'], disc_loss
+
+
+def group_gradients(networks: Networks, spec: StepSpec, run: RunState,
+                    images, group: int):
+  """Loss vector and the gradients of G and of the group's D on `images`.
+
+  G's gradient is that of G's weighted total only; D's loss is a separate
+  gradient, so it never reaches G's variables.
+  """
+  group_losses = (normal_group_losses if group == NORMAL_GROUP else
+                  anomaly_group_losses)
+  disc = (networks.disc_normal if group == NORMAL_GROUP else
+          networks.disc_anomaly)
+  with tf.GradientTape(persistent=True) as tape:
+    values, gen_loss, disc_loss = group_losses(networks, spec, run, images)
+  gen_grads = tape.gradient(gen_loss, networks.generator.trainable_variables)
+  disc_grads = (tape.gradient(disc_loss, disc.trainable_variables)
+                if disc_loss is not None else [])
+  del tape
+  vector = tf.stack([values.get(n, tf.constant(0.0)) for n in LOSS_NAMES])
+  return vector, gen_grads, disc_grads
+
+
+# Batches ------------------------------------------------------------------
+
+def draw_group(run: RunState):
+  """The step's seed, and whether this step trains the normal group."""
+  step_seed = tf.stack([run.seed, run.step.read_value()])
+  draw = tf.random.stateless_uniform(
+      [], tf.random.experimental.stateless_fold_in(step_seed, _GROUP_DRAW))
+  return step_seed, draw < run.normal_prob
+
+
+def pass_order(run: RunState, group: int, pass_index, count, cache: bool):
+  """The order of pass `pass_index` over a group of `count` images.
+
+  A permutation seeded with (seed, 2 * pass + group), so it does not depend
+  on replicas, chunking or restarts.
+  """
+  def fresh():
+    keys = tf.random.stateless_uniform(
+        tf.reshape(count, [1]), tf.stack([run.seed, pass_index * 2 + group]))
+    return tf.argsort(keys)
+
+  if not cache:  # XLA cannot resize a variable inside the compiled graph.
+    return fresh()
+
+  def refresh():
+    order = fresh()
+    with tf.control_dependencies([
+        run.orders[group].assign(order),
+        run.order_pass.scatter_nd_update([[group]], [pass_index])]):
+      return tf.identity(order)
+
+  cached = run.orders[group].read_value()
+  is_current = tf.logical_and(
+      tf.equal(run.order_pass[group], pass_index),
+      tf.equal(tf.size(cached, out_type=tf.int64), count))
+  return tf.cond(is_current, lambda: cached, refresh)
+
+
+def next_batch(images, group: int, spec: StepSpec, run: RunState, step_seed):
+  """The group's next (global) batch, augmented.
+
+  Batches are successive slices of the pass order; a group smaller than a
+  batch repeats images within the batch.
+  """
+  count = tf.shape(images, out_type=tf.int64)[0]
+  batch = spec.batch_size
+  batches_per_pass = tf.maximum(count // batch, 1)
+  drawn = run.group_batches[group]
+  order = pass_order(run, group, drawn // batches_per_pass, count,
+                     cache=not spec.jit_compile)
+  positions = ((drawn % batches_per_pass) * batch +
+               tf.range(batch, dtype=tf.int64)) % count
+  batch_images = tf.gather(images, tf.gather(order, positions))
+  augmenter = augment_lib.make_augmenter(spec.augmentation)
+  if augmenter is None:
+    return batch_images
+  return augmenter(batch_images, tf.random.experimental.stateless_fold_in(
+      step_seed, _AUGMENT_DRAW))
+
+
+# The step -----------------------------------------------------------------
+
+def _replica_slice(images, spec: StepSpec):
+  if spec.num_replicas == 1:
+    return images
+  replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+  return images[replica * spec.replica_batch:
+                (replica + 1) * spec.replica_batch]
+
+
+def _mean_over_replicas(strategy, spec: StepSpec, per_replica):
+  """Averages replica results (each replica's gradients are of its share of
+  the batch mean, so the average is the gradient of the global mean)."""
+  if spec.num_replicas == 1:
+    return per_replica
+  mean = tf.distribute.ReduceOp.MEAN
+  return tf.nest.map_structure(
+      lambda value: strategy.reduce(mean, value, axis=None), per_replica)
+
+
+def all_finite(vector, gradients):
+  return tf.logical_and(tf.reduce_all(tf.math.is_finite(vector)),
+                        tf.math.is_finite(tf.linalg.global_norm(gradients)))
+
+
+def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
+               run: RunState, normal_images, anomaly_images,
+               strategy: Optional[tf.distribute.Strategy] = None):
+  """One training step. Call in cross-replica context (inside tf.function).
+
+  Returns:
+    (loss vector in LOSS_NAMES order, finite flag, is_normal flag). When not
+    finite, no weight, optimizer state or counter changed.
+  """
+  strategy = strategy or tf.distribute.get_strategy()
+  step_seed, is_normal = draw_group(run)
+
+  def group_step(group: int, images):
+    disc_optimizer = (optimizers.disc_normal if group == NORMAL_GROUP else
+                      optimizers.disc_anomaly)
+
+    def run_group():
+      batch = next_batch(images, group, spec, run, step_seed)
+      per_replica = strategy.run(
+          lambda b: group_gradients(networks, spec, run,
+                                    _replica_slice(b, spec), group),
+          args=(batch,))
+      vector, gen_grads, disc_grads = _mean_over_replicas(
+          strategy, spec, per_replica)
+      finite = all_finite(vector, list(gen_grads) + list(disc_grads))
+
+      def update():
+        ops = [optimizers.generator.apply(gen_grads)]
+        if disc_grads:
+          ops.append(disc_optimizer.apply(disc_grads))
+        with tf.control_dependencies(ops):
+          return tf.group(
+              run.group_batches.scatter_nd_add([[group]], [1]),
+              run.step.assign_add(1))
+
+      tf.cond(finite, update, tf.no_op)
+      return vector, finite
+    return run_group
+
+  if spec.uses_anomaly_group:
+    vector, finite = tf.cond(is_normal,
+                             group_step(NORMAL_GROUP, normal_images),
+                             group_step(ANOMALY_GROUP, anomaly_images))
+  else:
+    vector, finite = group_step(NORMAL_GROUP, normal_images)()
+    is_normal = tf.constant(True)
+  return vector, finite, is_normal
+
+
+def train_loop(networks: Networks, optimizers: Optimizers, spec: StepSpec,
+               run: RunState, num_steps, normal_images, anomaly_images,
+               strategy: Optional[tf.distribute.Strategy] = None
+               ) -> Dict[str, tf.Tensor]:
+  """Runs up to num_steps steps in the graph; stops at a non-finite one.
+
+  Returns:
+    sums: (2, len(LOSS_NAMES)) loss sums per group over finite steps;
+    counts: (2,) finite steps per group;
+    bad_step: the first non-finite step, or -1;
+    bad_losses: the loss vector of that step.
+  """
+  def keep_going(i, sums, counts, bad_step, bad_losses):
+    del sums, counts, bad_losses
+    return tf.logical_and(i < num_steps, bad_step < 0)
+
+  def body(i, sums, counts, bad_step, bad_losses):
+    step = run.step.read_value()
+    with tf.control_dependencies([step]):
+      vector, finite, is_normal = train_step(
+          networks, optimizers, spec, run, normal_images, anomaly_images,
+          strategy)
+    group = tf.one_hot(tf.where(is_normal, NORMAL_GROUP, ANOMALY_GROUP), 2)
+    ok = tf.cast(finite, tf.float32)
+    return (i + 1, sums + ok * group[:, None] * vector[None, :],
+            counts + ok * group, tf.where(finite, bad_step, step),
+            tf.where(finite, bad_losses, vector))
+
+  _, sums, counts, bad_step, bad_losses = tf.while_loop(
+      keep_going, body,
+      (tf.constant(0, tf.int64), tf.zeros([2, len(LOSS_NAMES)]),
+       tf.zeros([2]), tf.constant(-1, tf.int64),
+       tf.zeros([len(LOSS_NAMES)])))
+  return {'sums': sums, 'counts': counts, 'bad_step': bad_step,
+          'bad_losses': bad_losses}

@@ -1,0 +1,168 @@
+"""The training step through its public functions: losses, gradients,
+group draws and batches."""
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import blob_images
+from ganad_tf import config as config_lib
+from ganad_tf import models
+from ganad_tf import train_step
+from ganad_tf.optimizer import Adam
+from ganad_tf.trainer import Trainer
+
+SHAPE = (32, 32, 1)
+
+
+def _config(**train):
+  settings = dict(epochs=1, batch_size=4, learning_rate=1e-3,
+                  steps_per_execution=8, log_every_secs=1000)
+  settings.update(train)
+  return config_lib.replace(config_lib.ExperimentConfig(), train=settings)
+
+
+def _spec(**changes):
+  spec = train_step.StepSpec.from_config(_config(), SHAPE, 'digits')
+  return dataclasses.replace(spec, **changes)
+
+
+@pytest.fixture(scope='module')
+def networks():
+  generator = models.build_generator(SHAPE)
+  nets = train_step.Networks(
+      generator, models.latent_encoder(generator),
+      models.build_discriminator(SHAPE, name='disc_normal'),
+      models.build_discriminator(SHAPE, name='disc_anomaly'))
+  for model in (nets.generator, nets.disc_normal, nets.disc_anomaly):
+    model.set_weights(models.initial_weights(model, seed=1))
+  return nets
+
+
+@pytest.fixture(scope='module')
+def images():
+  return tf.constant(blob_images(np.random.default_rng(0), 4))
+
+
+def _gradients(networks, images, group, weights):
+  run = train_step.RunState()
+  run.loss_weights.assign([weights.get(n, 0.0)
+                           for n in train_step.WEIGHT_NAMES])
+  return train_step.group_gradients(networks, _spec(), run, images, group)
+
+
+GROUP_OF = {'recon': 0, 'patch': 0, 'latent': 0, 'adv': 0, 'abc': 1,
+            'anomaly_adv': 1}
+
+
+@pytest.mark.parametrize('loss', sorted(GROUP_OF))
+def test_each_loss_weight_scales_the_generator_gradient(networks, images,
+                                                        loss):
+  group = GROUP_OF[loss]
+  _, once, _ = _gradients(networks, images, group, {loss: 0.5})
+  _, twice, _ = _gradients(networks, images, group, {loss: 1.0})
+  norm = float(tf.linalg.global_norm(once))
+  assert norm > 0
+  for a, b in zip(once, twice):
+    np.testing.assert_allclose(2 * a.numpy(), b.numpy(), rtol=1e-4,
+                               atol=1e-6 * norm)
+
+
+@pytest.mark.parametrize('group', [0, 1])
+def test_discriminator_loss_never_reaches_the_generator(networks, images,
+                                                        group):
+  # All G weights 0 except the adversarial one, which we then also zero:
+  # D's loss is still computed (it depends on G(x)) but G's gradient must
+  # be exactly zero, while D's is not.
+  adversarial = 'adv' if group == 0 else 'anomaly_adv'
+  vector, gen_grads, disc_grads = _gradients(networks, images, group,
+                                             {adversarial: 0.0})
+  disc_name = 'd_normal' if group == 0 else 'd_anomaly'
+  assert float(vector[train_step.LOSS_NAMES.index(disc_name)]) > 0
+  assert all(not np.any(g.numpy()) for g in gen_grads)
+  assert float(tf.linalg.global_norm(disc_grads)) > 0
+
+
+def test_group_draws_follow_normal_group_prob():
+  run = train_step.RunState()
+  run.seed.assign(7)
+  run.normal_prob.assign(0.3)
+  draws = []
+  for step in range(2000):
+    run.step.assign(step)
+    draws.append(bool(train_step.draw_group(run)[1]))
+  # 2000 Bernoulli(0.3) draws: SD 0.010; 0.04 is four SDs.
+  assert abs(np.mean(draws) - 0.3) < 0.04
+
+
+def test_proportional_schedule_follows_the_group_sizes():
+  rng = np.random.default_rng(0)
+  normal, anomaly = blob_images(rng, 30), blob_images(rng, 10)
+  config = _config(batch_size=1, epochs=10, group_schedule='proportional',
+                   augment='none')
+  trainer = Trainer(config, SHAPE, 'digits')
+  trainer.fit(normal, anomaly)
+  drawn = trainer.run_state.group_batches.numpy()
+  assert drawn.sum() == 400
+  # P(normal) = 30 / 40; 400 draws: SD 0.022, bound at four SDs.
+  assert abs(drawn[0] / 400 - 0.75) < 0.09
+
+
+def test_sampling_walks_a_permutation_without_repeats():
+  # Each image is a constant equal to its index, so a batch names its images.
+  images = tf.constant(np.arange(24, dtype=np.float32).reshape(24, 1, 1, 1) *
+                       np.ones((1,) + SHAPE, np.float32))
+  spec = _spec(batch_size=8, augmentation='none')
+  run = train_step.RunState()
+  run.seed.assign(5)
+  passes = []
+  for _ in range(2):
+    seen = []
+    for _ in range(3):  # one pass: 24 images / batch 8
+      batch = train_step.next_batch(images, 0, spec, run,
+                                    tf.constant([5, 0], tf.int64))
+      seen += batch.numpy()[:, 0, 0, 0].astype(int).tolist()
+      run.group_batches.assign_add([1, 0])  # what a step does after it
+    assert sorted(seen) == list(range(24))
+    passes.append(seen)
+  assert passes[0] != passes[1]  # each pass is reshuffled
+
+
+def test_a_non_finite_step_changes_nothing(networks):
+  spec = _spec()
+  optimizers = train_step.Optimizers(*(
+      Adam(m.trainable_variables, 1e-3, 0.9, 0.999, 1e-8,
+                      name=f'adam_{i}')
+      for i, m in enumerate((networks.generator, networks.disc_normal,
+                             networks.disc_anomaly))))
+  run = train_step.RunState()
+  run.loss_weights.assign([1.0] * len(train_step.WEIGHT_NAMES))
+  run.normal_prob.assign(1.0)
+  bad = np.full((8,) + SHAPE, np.nan, np.float32)
+  before = [w.copy() for w in networks.generator.get_weights()]
+  vector, finite, _ = train_step.train_step(
+      networks, optimizers, spec, run, tf.constant(bad), tf.constant(bad))
+  assert not bool(finite) and not np.all(np.isfinite(vector.numpy()))
+  assert int(run.step.numpy()) == 0
+  assert run.group_batches.numpy().tolist() == [0, 0]
+  assert int(optimizers.generator.iterations.numpy()) == 0
+  for a, b in zip(before, networks.generator.get_weights()):
+    np.testing.assert_array_equal(a, b)
+
+
+def test_adam_matches_keras_adam():
+  variable = tf.Variable(np.linspace(-1, 1, 6, dtype=np.float32))
+  reference = tf.Variable(variable.numpy())
+  ours = Adam([variable], 0.1, 0.9, 0.999, 1e-8, name='ours')
+  keras_adam = keras.optimizers.Adam(0.1, beta_1=0.9, beta_2=0.999,
+                                     epsilon=1e-8)
+  for step in range(3):
+    gradient = tf.constant(np.cos(np.arange(6) + step), tf.float32)
+    ours.apply([gradient])
+    keras_adam.apply_gradients([(gradient, reference)])
+  # Each step moves values by ~0.1; the two differ only in float rounding.
+  np.testing.assert_allclose(variable.numpy(), reference.numpy(), atol=1e-5)
+  assert int(ours.iterations.numpy()) == 3
