@@ -3,7 +3,6 @@ group draws and batches."""
 
 import dataclasses
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -151,18 +150,3 @@ def test_a_non_finite_step_changes_nothing(networks):
   assert int(optimizers.generator.iterations.numpy()) == 0
   for a, b in zip(before, networks.generator.get_weights()):
     np.testing.assert_array_equal(a, b)
-
-
-def test_adam_matches_keras_adam():
-  variable = tf.Variable(np.linspace(-1, 1, 6, dtype=np.float32))
-  reference = tf.Variable(variable.numpy())
-  ours = Adam([variable], 0.1, 0.9, 0.999, 1e-8, name='ours')
-  keras_adam = keras.optimizers.Adam(0.1, beta_1=0.9, beta_2=0.999,
-                                     epsilon=1e-8)
-  for step in range(3):
-    gradient = tf.constant(np.cos(np.arange(6) + step), tf.float32)
-    ours.apply([gradient])
-    keras_adam.apply_gradients([(gradient, reference)])
-  # Each step moves values by ~0.1; the two differ only in float rounding.
-  np.testing.assert_allclose(variable.numpy(), reference.numpy(), atol=1e-5)
-  assert int(ours.iterations.numpy()) == 3

@@ -1,0 +1,24 @@
+"""Op-type breakdown of a profiled training epoch."""
+
+import pytest
+
+from ganad_tf import config as config_lib
+from ganad_tf import profiling
+
+
+def test_profile_breaks_a_step_down_by_op_type(tmp_path):
+  config = config_lib.replace(config_lib.ExperimentConfig(), train={
+      'batch_size': 4, 'augment': 'none'})
+  try:
+    report = profiling.profile_training((32, 32, 1), 8, str(tmp_path),
+                                        config)
+  except ImportError as error:  # TensorFlow moved its trace converter.
+    pytest.skip(str(error))
+  assert report['steps'] == 4
+  types = {row['op_type']: row for row in report['op_types']}
+  # A training step runs convolutions, their gradients and fused Adam.
+  for name in ('Conv2DBackpropFilter', 'ResourceApplyAdam'):
+    assert types[name]['ops_per_step'] > 0, sorted(types)
+  assert sum(row['share'] for row in report['op_types']) == pytest.approx(1)
+  table = profiling.format_breakdown(report['op_types'], top=3)
+  assert table.count('\n') == 6  # header, rule, 3 rows, the rest
