@@ -17,7 +17,6 @@ import platform
 import subprocess
 import sys
 
-from absl import app
 from absl import flags
 
 from experiments import flags as experiment_flags

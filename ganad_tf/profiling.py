@@ -22,21 +22,11 @@ def profile_training(image_shape: Sequence[int], group_size: int,
                      config: Optional[config_lib.ExperimentConfig] = None
                      ) -> Dict[str, Any]:
   """Profiles one traced-already epoch; returns the op-type breakdown."""
-  import tensorflow as tf
-  from ganad_tf.trainer import Trainer
-  config = config_lib.replace(config or config_lib.ExperimentConfig(),
-                              train={'epochs': 1, 'log_every_secs': 1e9})
-  normal = speed._random_images(group_size, image_shape, seed=0)  # pylint: disable=protected-access
-  anomaly = speed._random_images(group_size, image_shape, seed=1)  # pylint: disable=protected-access
-  trainer = Trainer(config, image_shape, 'fashion_mnist')
-  trainer.fit(normal, anomaly)
-  tf.profiler.experimental.start(log_dir)
-  result = trainer.fit(normal, anomaly)
-  tf.profiler.experimental.stop()
-  return {'steps': result.steps,
-          'steps_per_second_while_profiled':
-              result.steps / result.train_seconds,
-          'op_types': op_type_breakdown(log_dir, result.steps)}
+  timing = speed.training_speed(image_shape, group_size, config,
+                                profile_dir=log_dir)
+  return {'steps': timing['steps'],
+          'steps_per_second_while_profiled': timing['steps_per_second'],
+          'op_types': op_type_breakdown(log_dir, timing['steps'])}
 
 
 def op_type_breakdown(log_dir: str, steps: int) -> List[Dict[str, Any]]:

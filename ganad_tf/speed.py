@@ -25,7 +25,8 @@ def _random_images(count: int, shape: Sequence[int], seed: int = 0):
 
 def training_speed(image_shape: Sequence[int], group_size: int,
                    config: Optional[config_lib.ExperimentConfig] = None,
-                   dataset: str = 'fashion_mnist') -> Dict[str, Any]:
+                   dataset: str = 'fashion_mnist',
+                   profile_dir: Optional[str] = None) -> Dict[str, Any]:
   """Images/s and steps/s of one epoch of `Trainer.fit`, after tracing.
 
   Args:
@@ -33,7 +34,10 @@ def training_speed(image_shape: Sequence[int], group_size: int,
     group_size: images in each of the two groups (normal, anomaly).
     config: the schedule (batch size, augmentation...); epochs is set to 1.
     dataset: picks the paper's augmentation when config says 'paper'.
+    profile_dir: if set, the timed epoch runs under the TensorFlow
+      profiler, which writes its trace there (and slows the epoch down).
   """
+  import tensorflow as tf
   from ganad_tf.trainer import Trainer
   config = config_lib.replace(config or config_lib.ExperimentConfig(),
                               train={'epochs': 1, 'log_every_secs': 1e9})
@@ -43,7 +47,13 @@ def training_speed(image_shape: Sequence[int], group_size: int,
   trainer = Trainer(config, image_shape, dataset)
   trainer.fit(normal, anomaly)
   first = time.perf_counter() - started
-  result = trainer.fit(normal, anomaly)
+  if profile_dir:
+    tf.profiler.experimental.start(profile_dir)
+  try:
+    result = trainer.fit(normal, anomaly)
+  finally:
+    if profile_dir:
+      tf.profiler.experimental.stop()
   return {'images_per_second': result.images_per_second,
           'steps_per_second': result.steps / result.train_seconds,
           'steps': result.steps, 'batch_size': config.train.batch_size,

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from conftest import blob_images
 from ganad_tf import config as config_lib

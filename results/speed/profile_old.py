@@ -2,7 +2,7 @@
 
 usage (in a checkout of ebdb240): PYTHONPATH=. python profile_old.py SHAPE BATCH GROUP STEPS LOGDIR
 """
-import os, sys, time, json, glob, gzip, collections
+import os, sys, time, json, glob, collections
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 shape = tuple(int(v) for v in sys.argv[1].split('x'))
 batch, group, steps = (int(v) for v in sys.argv[2:5])

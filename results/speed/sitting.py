@@ -64,9 +64,19 @@ def main():
 
 
 def _median(rows, **match):
-  values = [r['img_per_s'] for r in rows
-            if all(r.get(k) == v for k, v in match.items())]
-  return statistics.median(values), values
+  return statistics.median(r['img_per_s'] for r in rows
+                           if all(r.get(k) == v for k, v in match.items()))
+
+
+def _ratio_rows(rows, kind, column, settings):
+  """Table rows: old and new medians of each (shape, setting), and ratio."""
+  lines = []
+  for shape, value in settings:
+    old, new = (_median(rows, kind=kind, shape=shape, version=version,
+                        **{column: value}) for version in ('old', 'new'))
+    lines.append(f'| {shape} | {value} | {old:.0f} | {new:.0f} | '
+                 f'{new / old:.1f}x |')
+  return lines
 
 
 def write_table(rows, options):
@@ -77,24 +87,12 @@ def write_table(rows, options):
            'sitting.jsonl).', '',
            '| input | batch | old img/s | new img/s | new / old |',
            '|---|---:|---:|---:|---:|']
-  for shape, batch in TRAIN:
-    old, _ = _median(rows, kind='train', shape=shape, batch=batch,
-                     version='old')
-    new, _ = _median(rows, kind='train', shape=shape, batch=batch,
-                     version='new')
-    lines.append(f'| {shape} | {batch} | {old:.0f} | {new:.0f} | '
-                 f'{new / old:.1f}x |')
+  lines += _ratio_rows(rows, 'train', 'batch', TRAIN)
   lines += ['', 'Inference, 10,000 images at batch 500 (5 repeats '
             'per run):', '',
             '| input | threads | old img/s | new img/s | new / old |',
             '|---|---:|---:|---:|---:|']
-  for shape, threads in INFER:
-    old, _ = _median(rows, kind='infer', shape=shape, threads=threads,
-                     version='old')
-    new, _ = _median(rows, kind='infer', shape=shape, threads=threads,
-                     version='new')
-    lines.append(f'| {shape} | {threads} | {old:.0f} | {new:.0f} | '
-                 f'{new / old:.1f}x |')
+  lines += _ratio_rows(rows, 'infer', 'threads', INFER)
   with open(os.path.join(HERE, 'sitting.md'), 'w') as handle:
     handle.write('\n'.join(lines) + '\n')
   print('\n'.join(lines))
