@@ -12,8 +12,8 @@ import os
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf import ablation
-from ganad_tf import benchmark
+from ganad_tf.benchmark import ablation
+from ganad_tf.benchmark import runner as benchmark
 
 experiment_flags.define_experiment_flags()
 experiment_flags.define_run_flags(

@@ -17,8 +17,8 @@ from absl import app
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf import benchmark
-from ganad_tf import distribute
+from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.core import distribute
 
 experiment_flags.define_experiment_flags()
 experiment_flags.define_run_flags(

@@ -13,7 +13,7 @@ import os
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf import curves
+from ganad_tf.benchmark import curves
 from ganad_tf import io_utils
 
 flags.DEFINE_string('run_dir', None, 'A benchmark output folder.')

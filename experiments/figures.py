@@ -17,7 +17,7 @@ from absl import app
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf import figure_report
+from ganad_tf.benchmark import figure_report
 
 flags.DEFINE_string('run_dir', None, 'A benchmark output folder.')
 flags.DEFINE_integer('examples', 8, 'Images per row in reconstruction plots.')

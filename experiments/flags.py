@@ -12,7 +12,7 @@ from typing import Dict, Tuple
 
 from absl import flags
 
-from ganad_tf import config as config_lib
+from ganad_tf.core import config as config_lib
 
 # (section, field) -> flag name, where the field's own name is not used.
 _RENAMED = {('weights', name): f'w_{name}'
@@ -163,7 +163,7 @@ def start(argv, flag_values: flags.FlagValues = flags.FLAGS
   TensorFlow settings it asks for (op determinism, threads)."""
   start_logging(argv)
   config = experiment_config(flag_values)
-  from ganad_tf import runtime
+  from ganad_tf.core import runtime
   threads = flag_values['threads'].value if 'threads' in flag_values else 0
   runtime.configure(deterministic_ops=config.train.deterministic_ops,
                     threads=threads or None)

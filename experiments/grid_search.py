@@ -14,8 +14,8 @@ import os
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf import benchmark
-from ganad_tf import grid_search
+from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.benchmark import grid_search
 
 experiment_flags.define_experiment_flags(validation_fraction=0.1)
 experiment_flags.define_run_flags(

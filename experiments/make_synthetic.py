@@ -5,14 +5,14 @@ Example:
 
 Writes <output_dir>/{normal,scratch,stamped,stain}/*.png, the defect masks
 under <output_dir>/masks/ and <output_dir>/manifest.json (see
-ganad_tf.synthetic.generate_dataset).
+ganad_tf.data.synthetic.generate_dataset).
 """
 
 from absl import flags
 
 from experiments import flags as experiment_flags
 
-from ganad_tf import synthetic
+from ganad_tf.data import synthetic
 
 FLAGS = flags.FLAGS
 _DEFAULTS = synthetic.SyntheticConfig()

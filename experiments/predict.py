@@ -19,8 +19,8 @@ import os
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf import detector as detector_lib
-from ganad_tf import folder_data
+from ganad_tf.inspection import detector as detector_lib
+from ganad_tf.data import folder_data
 from ganad_tf import io_utils
 
 flags.DEFINE_string('model', None, 'Model folder written by '

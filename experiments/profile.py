@@ -29,8 +29,8 @@ FLAGS = flags.FLAGS
 def main(argv):
   experiment_flags.start_logging(argv)
   config = experiment_flags.experiment_config(FLAGS)
-  from ganad_tf import profiling
-  from ganad_tf import runtime
+  from ganad_tf.benchmark import profiling
+  from ganad_tf.core import runtime
   runtime.configure(config.train.deterministic_ops, FLAGS.threads)
   shape = tuple(int(v) for v in FLAGS.shape.split('x'))
   report = profiling.profile_training(shape, FLAGS.group_size, FLAGS.profile_dir,

@@ -44,11 +44,11 @@ def _shape(text):
 
 def _run_worker(task):
   """One measurement in this process (threads set before TF starts)."""
-  from ganad_tf import runtime
-  from ganad_tf import speed
+  from ganad_tf.core import runtime
+  from ganad_tf.benchmark import speed
   config = experiment_flags.experiment_config(FLAGS)
   runtime.configure(config.train.deterministic_ops, task['threads'])
-  from ganad_tf import config as config_lib
+  from ganad_tf.core import config as config_lib
   shape = tuple(task['shape'])
   if task['kind'] == 'train':
     config = config_lib.replace(config, train={'batch_size': task['batch']})

@@ -1,7 +1,7 @@
 r"""Trains a defect detector on a folder of photos.
 
 The folder holds normal/ and one subfolder per defect kind, optionally
-masks/<kind>/<file> (see ganad_tf.folder_data). Large photos are cut into
+masks/<kind>/<file> (see ganad_tf.data.folder_data). Large photos are cut into
 tiles (--tile_size, the paper's 100x100 "patches"), each resized to the
 --image_size model input.
 
@@ -11,7 +11,7 @@ Example (paper setting: 2192x1000 photos, 100x100 tiles, 128x128 input):
       --output_dir=models/cases --tile_size=100 --epochs=100
 
 Writes to --output_dir: generator.keras + detector.json (load with
-ganad_tf.detector.Detector.load), saved_model/ (TensorFlow SavedModel that
+ganad_tf.inspection.detector.Detector.load), saved_model/ (TensorFlow SavedModel that
 serves without this package), results.json (validation AUROC and
 precision / recall / F1 at the calibrated threshold) and runs/ (checkpoints;
 rerunning the same command resumes). Score new photos with
@@ -26,9 +26,9 @@ import dataclasses
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf import detector as detector_lib
-from ganad_tf import patches
-from ganad_tf.benchmark import command_line
+from ganad_tf.inspection import detector as detector_lib
+from ganad_tf.inspection import patches
+from ganad_tf.benchmark.runner import command_line
 
 _DEFAULTS = detector_lib.DetectorSettings()
 _DEFAULT_CONFIG = detector_lib.default_config()

@@ -7,7 +7,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import numpy as np  # pylint: disable=g-import-not-at-top
 import pytest  # pylint: disable=g-import-not-at-top
 
-from ganad_tf import runtime  # pylint: disable=g-import-not-at-top
+from ganad_tf.core import runtime  # pylint: disable=g-import-not-at-top
 
 # What every entry point does: equal seeds give bit-identical runs.
 runtime.configure(deterministic_ops=True)
@@ -30,7 +30,7 @@ def blob_images(rng, count, size=32, channels=1, centre=(16, 16),
 
 def digits_config(**train):
   """A tiny but real digits configuration for end-to-end tests."""
-  from ganad_tf import config as config_lib
+  from ganad_tf.core import config as config_lib
   settings = dict(epochs=2, batch_size=16, learning_rate=1e-3,
                   steps_per_execution=16, log_every_secs=1000)
   settings.update(train)
@@ -41,7 +41,7 @@ def digits_config(**train):
 @pytest.fixture(scope='session')
 def finished_run(tmp_path_factory):
   """A finished two-class digits benchmark run: (output_dir, results)."""
-  from ganad_tf import benchmark
+  from ganad_tf.benchmark import runner as benchmark
   output_dir = str(tmp_path_factory.mktemp('digits'))
   results = benchmark.run_benchmark(digits_config(), output_dir,
                                     normal_classes=[0, 7], command='test')

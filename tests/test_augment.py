@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganad_tf import augment
+from ganad_tf.data import augment
 from ganad_tf.errors import ConfigError
 
 SEED = tf.constant([1, 2], tf.int64)

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from conftest import digits_config
-from ganad_tf import benchmark
-from ganad_tf import config as config_lib
-from ganad_tf import models
+from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.core import config as config_lib
+from ganad_tf.core import models
 from ganad_tf.errors import ConfigError, DatasetError, InputError
 from ganad_tf.errors import OutputError
-from ganad_tf.scoring import Scorer
+from ganad_tf.core.scoring import Scorer
 
 
 def _fails_without_output(tmp_path, error, match, config=None, **kwargs):

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from conftest import digits_config
-from ganad_tf import benchmark
-from ganad_tf import curves
+from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.benchmark import curves
 from ganad_tf import io_utils
-from ganad_tf import metrics
+from ganad_tf.core import metrics
 from ganad_tf.errors import OutputError
 
 

@@ -1,4 +1,4 @@
-"""Tests for ganad_tf.datasets on tiny files the tests write themselves."""
+"""Tests for ganad_tf.data.datasets on tiny files the tests write themselves."""
 
 import gzip
 import io
@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from ganad_tf import datasets
+from ganad_tf.data import datasets
 from ganad_tf.errors import DatasetError, InputError
 
 FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'

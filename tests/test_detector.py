@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganad_tf import config as config_lib
-from ganad_tf import detector as detector_lib
-from ganad_tf import folder_data
+from ganad_tf.core import config as config_lib
+from ganad_tf.inspection import detector as detector_lib
+from ganad_tf.data import folder_data
 from ganad_tf import io_utils
-from ganad_tf import patches
-from ganad_tf import scoring
-from ganad_tf import synthetic
+from ganad_tf.inspection import patches
+from ganad_tf.core import scoring
+from ganad_tf.data import synthetic
 from ganad_tf.errors import ConfigError, DatasetError, InputError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

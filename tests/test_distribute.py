@@ -15,8 +15,8 @@ SCRIPT = textwrap.dedent('''
     cpu = tf.config.list_physical_devices('CPU')[0]
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from ganad_tf import config as config_lib
-    from ganad_tf.trainer import Trainer
+    from ganad_tf.core import config as config_lib
+    from ganad_tf.core.trainer import Trainer
 
     rng = np.random.default_rng(0)
     normal = rng.uniform(-1, 1, (32, 32, 32, 1)).astype(np.float32)

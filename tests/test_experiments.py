@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from conftest import digits_config
-from ganad_tf import ablation
-from ganad_tf import benchmark
-from ganad_tf import config as config_lib
-from ganad_tf import figure_report
-from ganad_tf import grid_search
-from ganad_tf import speed
+from ganad_tf.benchmark import ablation
+from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.core import config as config_lib
+from ganad_tf.benchmark import figure_report
+from ganad_tf.benchmark import grid_search
+from ganad_tf.benchmark import speed
 from ganad_tf.errors import ConfigError
 
 

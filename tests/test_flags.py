@@ -3,7 +3,7 @@
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf import config as config_lib
+from ganad_tf.core import config as config_lib
 
 
 def _parsed(*argv, **overrides):

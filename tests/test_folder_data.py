@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganad_tf import folder_data
-from ganad_tf import synthetic
+from ganad_tf.data import folder_data
+from ganad_tf.data import synthetic
 from ganad_tf.errors import ConfigError, DatasetError
 
 COUNTS = {'normal': 6, 'scratch': 3, 'stamped': 2, 'stain': 1}
@@ -157,19 +157,6 @@ def test_mixed_sizes_list_sizes_and_the_resize_fix(tmp_path):
   assert data.images.shape == (3, 32, 48, 1)
   mask = data.masks[data.files.index(os.path.join('scratch', 'c.png'))]
   assert mask.shape == (32, 48) and mask.any() and not mask[0, 0]
-
-
-def test_validation_split_is_stratified_seeded_and_keeps_rare_kinds():
-  labels = np.array([0] * 20 + [1] * 6 + [2] * 2 + [3])
-  held = folder_data.split_validation(labels, 0.2, seed=0)
-  assert [int(held[labels == k].sum()) for k in range(4)] == [4, 1, 1, 0]
-  np.testing.assert_array_equal(
-      held, folder_data.split_validation(labels, 0.2, seed=0))
-  assert not np.array_equal(
-      held, folder_data.split_validation(labels, 0.2, seed=1))
-  # Never the whole kind, so every kind with >= 2 images is also trained on.
-  assert folder_data.split_validation(np.array([1, 1]), 0.9, 0).sum() == 1
-  assert not folder_data.split_validation(labels, 0.0, 0).any()
 
 
 def test_find_and_load_images_for_scoring(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ganad_tf import losses
+from ganad_tf.core import losses
 
 
 def _image(values):

@@ -7,9 +7,9 @@ import stat
 import numpy as np
 import pytest
 
-from ganad_tf import config as config_lib
+from ganad_tf.core import config as config_lib
 from ganad_tf import io_utils
-from ganad_tf import metrics
+from ganad_tf.core import metrics
 from ganad_tf.errors import ConfigError, DatasetError
 from ganad_tf.progress import ProgressLogger, format_duration
 

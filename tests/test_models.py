@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from ganad_tf import models
-from ganad_tf import paper
+from ganad_tf.core import models
+from ganad_tf.benchmark import paper
 from ganad_tf.errors import ConfigError
 
 # The paper's per-layer counts, 0.38K ... 0.77K, to the parameter.

@@ -29,12 +29,12 @@ SCRIPT = textwrap.dedent('''
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from ganad_tf import distribute
+    from ganad_tf.core import distribute
     strategy = distribute.make_strategy('multi_worker')
 
-    from ganad_tf import benchmark
-    from ganad_tf import config as config_lib
-    from ganad_tf.trainer import Trainer
+    from ganad_tf.benchmark import runner as benchmark
+    from ganad_tf.core import config as config_lib
+    from ganad_tf.core.trainer import Trainer
 
     out = sys.argv[1]
     index = json.loads(os.environ['TF_CONFIG'])['task']['index']

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganad_tf.optimizer import Adam
+from ganad_tf.core.optimizer import Adam
 
 
 def test_adam_matches_keras_adam():

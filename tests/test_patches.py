@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ganad_tf import patches
+from ganad_tf.inspection import patches
 from ganad_tf.errors import ConfigError
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ganad_tf import config as config_lib
-from ganad_tf import profiling
+from ganad_tf.core import config as config_lib
+from ganad_tf.benchmark import profiling
 
 
 def test_profile_breaks_a_step_down_by_op_type(tmp_path):

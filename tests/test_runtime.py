@@ -4,7 +4,7 @@ import os
 
 import tensorflow as tf
 
-from ganad_tf import runtime
+from ganad_tf.core import runtime
 
 
 def test_threads_after_start_are_left_alone():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ganad_tf import sampling
+from ganad_tf.data import sampling
 from ganad_tf.errors import DatasetError
 
 

@@ -1,4 +1,4 @@
-"""Tests for ganad_tf.synthetic on small images (256x128)."""
+"""Tests for ganad_tf.data.synthetic on small images (256x128)."""
 
 import os
 import subprocess
@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from ganad_tf import io_utils
-from ganad_tf import synthetic
+from ganad_tf.data import synthetic
 from ganad_tf.errors import ConfigError, InputError, OutputError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -8,11 +8,11 @@ import pytest
 import tensorflow as tf
 
 from conftest import blob_images
-from ganad_tf import config as config_lib
-from ganad_tf import models
-from ganad_tf import train_step
-from ganad_tf.optimizer import Adam
-from ganad_tf.trainer import Trainer
+from ganad_tf.core import config as config_lib
+from ganad_tf.core import models
+from ganad_tf.core import train_step
+from ganad_tf.core.optimizer import Adam
+from ganad_tf.core.trainer import Trainer
 
 SHAPE = (32, 32, 1)
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from conftest import blob_images
-from ganad_tf import config as config_lib
-from ganad_tf import trainer as trainer_lib
+from ganad_tf.core import config as config_lib
+from ganad_tf.core import trainer as trainer_lib
 from ganad_tf.errors import ConfigError, DatasetError, InputError
 from ganad_tf.errors import NonFiniteLossError
 

@@ -11,8 +11,12 @@ import numpy as np
 import tensorflow as tf
 tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(1)
-from ganad_tf import config as config_lib
-from ganad_tf.trainer import Trainer
+try:  # the package layout since issue 11
+  from ganad_tf.core import config as config_lib
+  from ganad_tf.core.trainer import Trainer
+except ImportError:  # older checkouts compared in a sitting
+  from ganad_tf import config as config_lib
+  from ganad_tf.trainer import Trainer
 rng = np.random.default_rng(0)
 normal = rng.uniform(-1, 1, (group,) + shape).astype(np.float32)
 anomaly = rng.uniform(-1, 1, (group,) + shape).astype(np.float32)

@@ -23,13 +23,20 @@ tf.config.threading.set_intra_op_parallelism_threads(threads)
 tf.config.threading.set_inter_op_parallelism_threads(threads)
 tf.config.experimental.enable_op_determinism()
 if kind == 'infer':
-  from ganad_tf import speed
+  try:
+    from ganad_tf.benchmark import speed
+  except ImportError:
+    from ganad_tf import speed
   result = speed.inference_speed(shape, 10_000, 5, 500)
   print(json.dumps({'kind': kind, 'shape': sys.argv[2], 'threads': threads,
                     'img_per_s': result['images_per_second']}))
   sys.exit(0)
-from ganad_tf import config as config_lib
-from ganad_tf.trainer import Trainer
+try:  # the package layout since issue 11
+  from ganad_tf.core import config as config_lib
+  from ganad_tf.core.trainer import Trainer
+except ImportError:  # older checkouts compared in a sitting
+  from ganad_tf import config as config_lib
+  from ganad_tf.trainer import Trainer
 rng = np.random.default_rng(0)
 normal = rng.uniform(-1, 1, (group,) + shape).astype(np.float32)
 anomaly = rng.uniform(-1, 1, (group,) + shape).astype(np.float32)

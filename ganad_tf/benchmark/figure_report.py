@@ -10,11 +10,11 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from ganad_tf import benchmark
-from ganad_tf import figures
+from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.benchmark import figures
 from ganad_tf import io_utils
-from ganad_tf import paper
-from ganad_tf.config import ExperimentConfig
+from ganad_tf.benchmark import paper
+from ganad_tf.core.config import ExperimentConfig
 from ganad_tf.errors import OutputError
 
 logger = logging.getLogger('ganad_tf')
@@ -23,7 +23,7 @@ logger = logging.getLogger('ganad_tf')
 def load_generator(path: str):
   """Loads a saved generator (with our custom normalisation layer)."""
   import keras
-  from ganad_tf import models
+  from ganad_tf.core import models
   return keras.models.load_model(
       path, compile=False,
       custom_objects={'InstanceNormalization': models.InstanceNormalization})

@@ -6,7 +6,7 @@ resized to the model input, scored by its reconstruction error, and
 
   image score = max over the image's tile scores,
   heat map    = the tiles' per-pixel error maps, resized back to tile size
-                and stitched into a full-size map (see ganad_tf.patches).
+                and stitched into a full-size map (see ganad_tf.inspection.patches).
 
 Training set (paper Sec. 3.5, 4.1). Tiles of normal images are normal
 tiles. Anomaly tiles are the tiles that show a defect:
@@ -25,7 +25,7 @@ tiles. Anomaly tiles are the tiles that show a defect:
 
 Defect kinds are then balanced to the rarest kind's tile count and normal
 tiles to `normal_ratio` times the total, each by k-means sampling within
-the kind so the sample keeps the kind's variety (ganad_tf.sampling).
+the kind so the sample keeps the kind's variety (ganad_tf.data.sampling).
 
 Tile centring (our design; `center_tiles`, on by default). Photos of metal
 are lit unevenly: one tile is much brighter than another. Without centring
@@ -60,19 +60,20 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 import tensorflow as tf
 
-from ganad_tf import config as config_lib
-from ganad_tf import folder_data
+from ganad_tf.core import config as config_lib
+from ganad_tf.data import folder_data
 from ganad_tf import io_utils
-from ganad_tf import metrics
-from ganad_tf import models
-from ganad_tf import patches
-from ganad_tf import sampling
-from ganad_tf import scoring
-from ganad_tf.checks import check_finite
+from ganad_tf.core import metrics
+from ganad_tf.core import models
+from ganad_tf.inspection import patches
+from ganad_tf.data import sampling
+from ganad_tf.data import splits
+from ganad_tf.core import scoring
+from ganad_tf.data.checks import check_finite
 from ganad_tf.errors import ConfigError, DatasetError, InputError, OutputError
 from ganad_tf.progress import ProgressLogger
-from ganad_tf.trainer import Trainer
-from ganad_tf.trainer import shared_trainer
+from ganad_tf.core.trainer import Trainer
+from ganad_tf.core.trainer import shared_trainer
 
 logger = logging.getLogger('ganad_tf')
 
@@ -316,7 +317,7 @@ class Detector:
     """Trains on a folder or arrays, then calibrates on the validation split.
 
     Args:
-      data: a data folder (see ganad_tf.folder_data), loaded FolderData, or
+      data: a data folder (see ganad_tf.data.folder_data), loaded FolderData, or
         uint8 normal images (N, H, W, C).
       anomaly_images, anomaly_kinds, anomaly_masks: with array `data`, the
         defect images, their kind names and optional bool masks.
@@ -338,7 +339,7 @@ class Detector:
           'The anomaly losses are on but there are no defect images. Add '
           'defect folders, or train on normal images only with --w_abc=0 '
           '--w_anomaly_adv=0.')
-    held_out = folder_data.split_validation(
+    held_out = splits.validation_mask(
         data.labels, self.config.data.validation_fraction,
         self.config.data.sampling_seed)
     train = data.subset(np.flatnonzero(~held_out))

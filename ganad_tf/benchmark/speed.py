@@ -14,8 +14,8 @@ from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
-from ganad_tf import config as config_lib
-from ganad_tf import models
+from ganad_tf.core import config as config_lib
+from ganad_tf.core import models
 
 
 def _random_images(count: int, shape: Sequence[int], seed: int = 0):
@@ -38,7 +38,7 @@ def training_speed(image_shape: Sequence[int], group_size: int,
       profiler, which writes its trace there (and slows the epoch down).
   """
   import tensorflow as tf
-  from ganad_tf.trainer import Trainer
+  from ganad_tf.core.trainer import Trainer
   config = config_lib.replace(config or config_lib.ExperimentConfig(),
                               train={'epochs': 1, 'log_every_secs': 1e9})
   normal = _random_images(group_size, image_shape, seed=0)
@@ -70,7 +70,7 @@ def inference_speed(image_shape: Sequence[int], num_images: int = 10_000,
   Returns the mean images/s over the repeats (the paper averages ten runs
   over the 10,000 CIFAR-10 test images) and the spread.
   """
-  from ganad_tf.scoring import Scorer
+  from ganad_tf.core.scoring import Scorer
   cfg = (config or config_lib.ExperimentConfig()).model
   generator = models.build_generator(image_shape, cfg.base_channels, cfg.norm)
   images = _random_images(num_images, image_shape, seed=1)

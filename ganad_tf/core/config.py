@@ -17,7 +17,7 @@ NORMALIZATIONS = ('instance', 'batch', 'none')
 AUGMENTATIONS = ('paper', 'none', 'mnist', 'fashion_mnist', 'cifar', 'defect')
 GROUP_SCHEDULES = ('random', 'proportional')
 SCORES = ('l1', 'l2', 'patch')
-# The benchmark datasets ganad_tf.datasets can load.
+# The benchmark datasets ganad_tf.data.datasets can load.
 DATASETS = ('mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'digits')
 
 
@@ -26,8 +26,9 @@ class LossWeights:
   """Weights of the six generator losses (paper Table 2).
 
   A weight of zero switches its loss off, which is how the ablation study
-  (Table 6) is expressed. Normal group: recon, patch, latent, adv. Anomaly
-  group: abc, anomaly_adv.
+  (Table 6) is expressed. The field order is the one list of loss names:
+  normal group (NORMAL_LOSSES) recon, patch, latent, adv; anomaly group
+  (ANOMALY_LOSSES) abc, anomaly_adv.
   """
   recon: float = 1.5
   patch: float = 1.5
@@ -37,10 +38,10 @@ class LossWeights:
   anomaly_adv: float = 1.0
 
   def normal_sum(self) -> float:
-    return self.recon + self.patch + self.latent + self.adv
+    return sum(getattr(self, name) for name in NORMAL_LOSSES)
 
   def anomaly_sum(self) -> float:
-    return self.abc + self.anomaly_adv
+    return sum(getattr(self, name) for name in ANOMALY_LOSSES)
 
   def validate(self):
     for field in dataclasses.fields(self):
@@ -54,6 +55,12 @@ class LossWeights:
                         'teaches the generator to reconstruct normal images; '
                         'set at least --w_recon > 0.')
 
+
+
+# The generator's loss names, in LossWeights' field order, by loss group.
+LOSS_NAMES = tuple(field.name for field in dataclasses.fields(LossWeights))
+NORMAL_LOSSES = LOSS_NAMES[:4]
+ANOMALY_LOSSES = LOSS_NAMES[4:]
 
 @dataclasses.dataclass
 class ModelConfig:
@@ -189,7 +196,7 @@ class DataConfig:
   """Which data a run trains on and how the training set is sampled.
 
   Attributes:
-    dataset: one of ganad_tf.datasets.DATASETS, or 'folder'.
+    dataset: one of ganad_tf.data.datasets.DATASETS, or 'folder'.
     data_dir: folder with the dataset's canonical files; None uses tfds
       (or the embedded copy for digits).
     tfds_data_dir: where tfds keeps prepared datasets; None is tfds' default.

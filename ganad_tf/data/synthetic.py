@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-from ganad_tf import config as config_lib
+from ganad_tf.core import config as config_lib
 from ganad_tf import io_utils
 from ganad_tf.errors import ConfigError, InputError, OutputError
 

@@ -29,14 +29,15 @@ from typing import Dict, NamedTuple, Optional, Sequence, Tuple
 import keras
 import tensorflow as tf
 
-from ganad_tf import augment as augment_lib
-from ganad_tf import losses
-from ganad_tf.config import ExperimentConfig, LossWeights
-from ganad_tf.optimizer import Adam
+from ganad_tf.data import augment as augment_lib
+from ganad_tf.core import losses
+from ganad_tf.core import config as config_lib
+from ganad_tf.core.config import ExperimentConfig
+from ganad_tf.core.optimizer import Adam
 
-WEIGHT_NAMES = tuple(f.name for f in dataclasses.fields(LossWeights))
-NORMAL_GENERATOR_LOSSES = ('recon', 'patch', 'latent', 'adv')
-ANOMALY_GENERATOR_LOSSES = ('abc', 'anomaly_adv')
+WEIGHT_NAMES = config_lib.LOSS_NAMES
+NORMAL_GENERATOR_LOSSES = config_lib.NORMAL_LOSSES
+ANOMALY_GENERATOR_LOSSES = config_lib.ANOMALY_LOSSES
 # The loss vector a step reports: each group's losses, its D loss and G total.
 NORMAL_LOSSES = NORMAL_GENERATOR_LOSSES + ('d_normal', 'g_normal')
 ANOMALY_LOSSES = ANOMALY_GENERATOR_LOSSES + ('d_anomaly', 'g_anomaly')

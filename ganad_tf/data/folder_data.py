@@ -1,6 +1,6 @@
 """Reading an inspection data set from a folder of images.
 
-Layout (the one `ganad_tf.synthetic.generate_dataset` writes):
+Layout (the one `ganad_tf.data.synthetic.generate_dataset` writes):
 
   DATA/normal/...          defect-free images (required)
   DATA/<kind>/...          one folder per defect kind, any names
@@ -14,10 +14,8 @@ colour. A file that cannot be decoded is logged, skipped and listed in
 `FolderData.skipped`; it does not stop the run. All images of a data set
 must have one size unless `resize_to` is given.
 
-Validation split (`split_validation`): seeded and stratified by kind; each
-kind with n >= 2 images gives round(fraction * n) of them, at least 1 and at
-most n - 1, so every defect kind with two or more images is both trained on
-and validated. A kind with a single image stays in training only.
+The validation split is ganad_tf.data.splits.validation_mask, stratified by
+kind.
 """
 
 import collections
@@ -31,7 +29,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from PIL import Image
 
-from ganad_tf import patches
+from ganad_tf.inspection import patches
 from ganad_tf.errors import ConfigError, DatasetError
 
 logger = logging.getLogger('ganad_tf')
@@ -509,22 +507,3 @@ def load_folder(root: str, channels: Union[str, int] = 'auto',
       patches.format_size(data.image_size), channels, with_masks,
       len(skipped))
   return data
-
-
-def split_validation(labels: np.ndarray, fraction: float,
-                     seed: int) -> np.ndarray:
-  """Boolean mask of the validation images (see the module docstring)."""
-  if not 0 <= fraction < 1:
-    raise ConfigError(f'validation_fraction={fraction} must be in [0, 1).')
-  labels = np.asarray(labels)
-  rng = np.random.default_rng(seed)
-  held_out = np.zeros(len(labels), bool)
-  if fraction == 0:
-    return held_out
-  for label in np.unique(labels):
-    members = np.flatnonzero(labels == label)
-    if len(members) < 2:
-      continue
-    count = min(max(int(round(fraction * len(members))), 1), len(members) - 1)
-    held_out[rng.choice(members, count, replace=False)] = True
-  return held_out

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 import numpy as np
 
 from ganad_tf import io_utils
-from ganad_tf import metrics
+from ganad_tf.core import metrics
 
 
 def _subplots(rows: int = 1, cols: int = 1, figsize=None, **options):

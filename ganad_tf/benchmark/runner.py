@@ -29,14 +29,15 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ganad_tf import datasets
-from ganad_tf import distribute
+from ganad_tf.data import datasets
+from ganad_tf.core import distribute
 from ganad_tf import io_utils
-from ganad_tf import metrics
-from ganad_tf import paper
-from ganad_tf import runtime
-from ganad_tf import sampling
-from ganad_tf.config import SCORES, ExperimentConfig, fingerprint
+from ganad_tf.core import metrics
+from ganad_tf.benchmark import paper
+from ganad_tf.core import runtime
+from ganad_tf.data import sampling
+from ganad_tf.data import splits
+from ganad_tf.core.config import SCORES, ExperimentConfig, fingerprint
 from ganad_tf.errors import ConfigError, OutputError
 from ganad_tf.progress import format_duration
 
@@ -72,18 +73,6 @@ class ClassSplit:
   validation_labels: Optional[np.ndarray] = None
 
 
-def stratified_holdout(labels: np.ndarray, fraction: float,
-                       seed: int) -> np.ndarray:
-  """Boolean mask of a seeded, per-class `fraction` of the examples."""
-  rng = np.random.default_rng(seed)
-  mask = np.zeros(len(labels), bool)
-  for label in np.unique(labels):
-    members = np.flatnonzero(labels == label)
-    count = int(round(fraction * len(members)))
-    mask[rng.choice(members, count, replace=False)] = True
-  return mask
-
-
 def prepare_data(config: ExperimentConfig) -> PreparedData:
   """Loads, scales and resizes a dataset; carves out validation data."""
   data_cfg = config.data
@@ -97,9 +86,9 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
                           test_images, raw.test_labels, list(raw.class_names),
                           raw.source)
   if data_cfg.validation_fraction > 0:
-    held_out = stratified_holdout(raw.train_labels,
-                                  data_cfg.validation_fraction,
-                                  data_cfg.sampling_seed)
+    held_out = splits.validation_mask(raw.train_labels,
+                                      data_cfg.validation_fraction,
+                                      data_cfg.sampling_seed)
     prepared.validation_images = train_images[held_out]
     prepared.validation_labels = raw.train_labels[held_out]
     prepared.train_images = train_images[~held_out]
@@ -193,7 +182,7 @@ class Session:
     return self._data[key]
 
   def trainer(self, config: ExperimentConfig, image_shape, dataset: str):
-    from ganad_tf.trainer import shared_trainer  # TF only if needed.
+    from ganad_tf.core.trainer import shared_trainer  # TF only if needed.
     return shared_trainer(self._trainers, config, image_shape, dataset,
                           self.strategy)
 
@@ -221,7 +210,7 @@ class ClassRunner:
 
   def scorer(self, kind: str):
     """A compiled Scorer of the trainer's generator, traced once per kind."""
-    from ganad_tf.scoring import Scorer
+    from ganad_tf.core.scoring import Scorer
     generator = self.trainer.generator
     key = (id(generator), kind)
     if key not in self._scorers:
@@ -234,7 +223,7 @@ class ClassRunner:
 
   def run(self, normal_class: int) -> Dict[str, Any]:
     """Trains on one normal class, scores the test split, saves results."""
-    from ganad_tf.scoring import weights_are_finite
+    from ganad_tf.core.scoring import weights_are_finite
     config = self.config
     name = self.data.class_names[normal_class]
     prefix = f'[class {normal_class}: {name}] '
@@ -467,7 +456,7 @@ def collect_results(config: ExperimentConfig, data: PreparedData,
                     wall_seconds: float,
                     command: Optional[str]) -> Dict[str, Any]:
   """Merges per-class results into results.json and table.md."""
-  from ganad_tf import models
+  from ganad_tf.core import models
   run_fingerprint = fingerprint(config)
   per_class = {}
   details = {}

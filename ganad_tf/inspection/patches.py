@@ -178,7 +178,7 @@ def extract_tiles(images, grid: TileGrid):
 def resize(images, size: Size):
   """Bilinear resize of (M, h, w, C) to size, antialiased when shrinking.
 
-  The same filter as `ganad_tf.datasets.preprocess_images`; a no-op at
+  The same filter as `ganad_tf.data.datasets.preprocess_images`; a no-op at
   equal size, so untiled model-sized inputs pass through bit-exactly.
   """
   images = tf.convert_to_tensor(images)

@@ -23,10 +23,10 @@ import logging
 import os
 from typing import Any, Dict, Optional, Sequence, Tuple
 
-from ganad_tf import benchmark
-from ganad_tf import config as config_lib
+from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.core import config as config_lib
 from ganad_tf import io_utils
-from ganad_tf import paper
+from ganad_tf.benchmark import paper
 from ganad_tf.errors import ConfigError
 
 logger = logging.getLogger('ganad_tf')

@@ -8,7 +8,7 @@ fits any number of runs with the same `StepSpec` (the classes of a
 benchmark, the points of a grid search).
 
 Process-wide switches (op determinism, thread counts) are not set here:
-entry points set them with `ganad_tf.runtime.configure`.
+entry points set them with `ganad_tf.core.runtime.configure`.
 """
 
 import dataclasses
@@ -21,17 +21,17 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
-from ganad_tf import checkpoints as checkpoints_lib
-from ganad_tf import distribute
+from ganad_tf.core import checkpoints as checkpoints_lib
+from ganad_tf.core import distribute
 from ganad_tf import io_utils
-from ganad_tf import models
-from ganad_tf import train_step
-from ganad_tf.checks import check_images
-from ganad_tf.config import ExperimentConfig
+from ganad_tf.core import models
+from ganad_tf.core import train_step
+from ganad_tf.data.checks import check_images
+from ganad_tf.core.config import ExperimentConfig
 from ganad_tf.errors import ConfigError, DatasetError, NonFiniteLossError
-from ganad_tf.optimizer import Adam
+from ganad_tf.core.optimizer import Adam
 from ganad_tf.progress import ProgressLogger
-from ganad_tf.train_step import (ANOMALY_GROUP, ANOMALY_LOSSES, LOSS_NAMES,
+from ganad_tf.core.train_step import (ANOMALY_GROUP, ANOMALY_LOSSES, LOSS_NAMES,
                                  NORMAL_GROUP, NORMAL_LOSSES, WEIGHT_NAMES,
                                  StepSpec)
 

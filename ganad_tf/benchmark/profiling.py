@@ -13,8 +13,8 @@ import json
 import os
 from typing import Any, Dict, List, Optional, Sequence
 
-from ganad_tf import config as config_lib
-from ganad_tf import speed
+from ganad_tf.core import config as config_lib
+from ganad_tf.benchmark import speed
 
 
 def profile_training(image_shape: Sequence[int], group_size: int,

@@ -34,7 +34,7 @@ def check_images(images: np.ndarray, what: str,
   if not np.issubdtype(images.dtype, np.floating):
     raise InputError(f'{what} must be float images scaled to [-1, 1]; got '
                      f'dtype {images.dtype}. Use '
-                     'ganad_tf.datasets.preprocess_images.')
+                     'ganad_tf.data.datasets.preprocess_images.')
   check_finite(images, what)
   if images.size and (images.min() < -1.0001 or images.max() > 1.0001):
     raise InputError(f'{what} must be scaled to [-1, 1]; found values in '

@@ -10,9 +10,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganad_tf import losses
-from ganad_tf.checks import check_images
-from ganad_tf.config import SCORES
+from ganad_tf.core import losses
+from ganad_tf.data.checks import check_images
+from ganad_tf.core.config import SCORES
 from ganad_tf.errors import ConfigError
 
 

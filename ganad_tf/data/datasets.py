@@ -27,7 +27,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ganad_tf.config import DATASETS
+from ganad_tf.core import pixels
+from ganad_tf.core.config import DATASETS
 from ganad_tf.errors import DatasetError, InputError
 
 TFDS_DATASETS = ('mnist', 'fashion_mnist', 'cifar10', 'cifar100')
@@ -225,26 +226,18 @@ def preprocess_images(images: np.ndarray, image_size: int) -> np.ndarray:
                      'pass [N, H, W, C] with H, W, C >= 1.')
   image_size = int(image_size)
   if height == image_size and width == image_size:
-    return _scale(images)
+    return pixels.to_model_range(images)
 
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   antialias = image_size < height or image_size < width
   out = np.empty((num, image_size, image_size, channels), np.float32)
   for start in range(0, num, _RESIZE_CHUNK):
-    chunk = _scale(images[start:start + _RESIZE_CHUNK])
+    chunk = pixels.to_model_range(images[start:start + _RESIZE_CHUNK])
     resized = tf.image.resize(chunk, (image_size, image_size),
                               method='bilinear', antialias=antialias)
     out[start:start + len(chunk)] = resized.numpy()
   # Antialiasing filters are convex, but float rounding can step past +-1.
   np.clip(out, -1.0, 1.0, out=out)
-  return out
-
-
-def _scale(images: np.ndarray) -> np.ndarray:
-  # In place on the one float copy; 0 -> -1 and 255 -> 1 exactly.
-  out = images.astype(np.float32)
-  out /= np.float32(127.5)
-  out -= np.float32(1.0)
   return out
 
 

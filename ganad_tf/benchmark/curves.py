@@ -13,11 +13,11 @@ import os
 import re
 from typing import Any, Dict
 
-from ganad_tf import benchmark
+from ganad_tf.benchmark import runner as benchmark
 from ganad_tf import io_utils
-from ganad_tf import metrics
-from ganad_tf import models
-from ganad_tf.config import ExperimentConfig
+from ganad_tf.core import metrics
+from ganad_tf.core import models
+from ganad_tf.core.config import ExperimentConfig
 from ganad_tf.errors import OutputError
 
 logger = logging.getLogger('ganad_tf')
@@ -36,8 +36,8 @@ def snapshot_curve(output_dir: str, normal_class: int,
   Returns:
     The curve: {'points': [{'epoch', 'auroc', 'auroc_by_score'}], ...}.
   """
-  from ganad_tf.scoring import Scorer
-  from ganad_tf.trainer import load_snapshot
+  from ganad_tf.core.scoring import Scorer
+  from ganad_tf.core.trainer import load_snapshot
   config_path = os.path.join(output_dir, 'config.json')
   if not os.path.exists(config_path):
     raise OutputError(f'{output_dir} has no config.json; pass the folder of '

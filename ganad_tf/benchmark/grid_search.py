@@ -20,16 +20,16 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ganad_tf import benchmark
-from ganad_tf import config as config_lib
+from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.core import config as config_lib
 from ganad_tf import io_utils
 from ganad_tf.errors import ConfigError
 
 logger = logging.getLogger('ganad_tf')
 
 VALUES = (0.5, 1.0, 1.5)
-NORMAL = ('recon', 'patch', 'latent', 'adv')
-ANOMALY = ('abc', 'anomaly_adv')
+NORMAL = config_lib.NORMAL_LOSSES
+ANOMALY = config_lib.ANOMALY_LOSSES
 TABLE2 = {'recon': 1.5, 'patch': 1.5, 'latent': 0.5, 'adv': 0.5, 'abc': 0.5,
           'anomaly_adv': 1.0}
 
