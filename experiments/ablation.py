@@ -15,7 +15,7 @@ from experiments import flags as experiment_flags
 from ganad_tf.benchmark import ablation
 from ganad_tf.benchmark import runner as benchmark
 
-experiment_flags.define_experiment_flags()
+experiment_flags.define_config_flags()
 experiment_flags.define_run_flags(
     output_help='Ablation folder (default: runs/ablation_<dataset>).')
 flags.DEFINE_enum('reading', 'single', sorted(ablation.READINGS),

@@ -20,7 +20,7 @@ from experiments import flags as experiment_flags
 from ganad_tf.benchmark import runner as benchmark
 from ganad_tf.core import distribute
 
-experiment_flags.define_experiment_flags()
+experiment_flags.define_config_flags()
 experiment_flags.define_run_flags(
     output_help='Run folder (default: runs/<dataset>).')
 flags.DEFINE_integer('jobs', 1, 'Parallel worker processes, each running a '

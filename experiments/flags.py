@@ -1,9 +1,11 @@
 """absl flags shared by the entry points, generated from the config classes.
 
-Each config field becomes one flag whose default is the field's default, so
-the defaults are the paper's Table 2 and Table 3 values and there is one
-source of truth. Loss weights are spelled --w_<loss>, the evaluation batch
-size --eval_batch_size; every other flag has its field's name.
+Each field of an entry point's config (BenchmarkConfig for the benchmark
+tools, InspectionConfig for train_folder) becomes one flag whose default is
+the field's default, so the defaults are the paper's Table 2 and Table 3
+values and there is one source of truth, and each tool shows only the flags
+it reads. Loss weights are spelled --w_<loss>, the evaluation batch size
+--eval_batch_size; every other flag has its field's name.
 """
 
 import dataclasses
@@ -12,6 +14,7 @@ from typing import Dict, Tuple
 
 from absl import flags
 
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
 
 # (section, field) -> flag name, where the field's own name is not used.
@@ -73,14 +76,9 @@ _HELP = {
 }
 
 
-def _sections() -> Dict[str, type]:
-  return {f.name: f.type for f in dataclasses.fields(
-      config_lib.ExperimentConfig)}
-
-
-def _flag_names():
+def _flag_names(config_class: type):
   """Yields (section, field, flag name, type, default)."""
-  for section, cls in _sections().items():
+  for section, cls in config_class.sections().items():
     for field in dataclasses.fields(cls):
       name = _RENAMED.get((section, field.name), field.name)
       default = (field.default if field.default is not dataclasses.MISSING
@@ -88,10 +86,11 @@ def _flag_names():
       yield section, field.name, name, field.type, default
 
 
-def define_experiment_flags(flag_values: flags.FlagValues = flags.FLAGS,
-                            **default_overrides):
-  """Defines one flag per config field; overrides change their defaults."""
-  for section, field, name, kind, default in _flag_names():
+def define_config_flags(config_class: type = BenchmarkConfig,
+                        flag_values: flags.FlagValues = flags.FLAGS,
+                        **default_overrides):
+  """Defines one flag per field of config_class; overrides change defaults."""
+  for section, field, name, kind, default in _flag_names(config_class):
     default = default_overrides.get(name, default)
     helptext = _HELP.get(name, f'{section}.{field}')
     if section == 'weights':
@@ -118,12 +117,14 @@ def _base_type(kind) -> type:
   return args[0] if args else kind
 
 
-def experiment_config(flag_values: flags.FlagValues) -> config_lib.ExperimentConfig:
-  """Builds and validates the config from parsed flags."""
-  sections: Dict[str, Dict[str, object]] = {s: {} for s in _sections()}
-  for section, field, name, _, _ in _flag_names():
+def config_from_flags(flag_values: flags.FlagValues = flags.FLAGS,
+                      config_class: type = BenchmarkConfig):
+  """Builds and validates a config_class from parsed flags."""
+  sections: Dict[str, Dict[str, object]] = {
+      s: {} for s in config_class.sections()}
+  for section, field, name, _, _ in _flag_names(config_class):
     sections[section][field] = flag_values[name].value
-  config = config_lib.ExperimentConfig.from_dict(sections)
+  config = config_class.from_dict(sections)
   config.validate()
   return config
 
@@ -132,8 +133,8 @@ def flag_name(section: str, field: str) -> str:
   return _RENAMED.get((section, field), field)
 
 
-def all_flag_names() -> Tuple[str, ...]:
-  return tuple(name for _, _, name, _, _ in _flag_names())
+def all_flag_names(config_class: type = BenchmarkConfig) -> Tuple[str, ...]:
+  return tuple(name for _, _, name, _, _ in _flag_names(config_class))
 
 
 def define_run_flags(flag_values: flags.FlagValues = flags.FLAGS,
@@ -156,13 +157,13 @@ def normal_classes(flag_values: flags.FlagValues = flags.FLAGS):
   return [int(c) for c in values] if values else None
 
 
-def start(argv, flag_values: flags.FlagValues = flags.FLAGS
-          ) -> config_lib.ExperimentConfig:
+def start(argv, flag_values: flags.FlagValues = flags.FLAGS,
+          config_class: type = BenchmarkConfig):
   """Common start of an entry point: no stray arguments, INFO progress
   logging, the validated config from the flags, and the process-wide
   TensorFlow settings it asks for (op determinism, threads)."""
   start_logging(argv)
-  config = experiment_config(flag_values)
+  config = config_from_flags(flag_values, config_class)
   from ganad_tf.core import runtime
   threads = flag_values['threads'].value if 'threads' in flag_values else 0
   runtime.configure(deterministic_ops=config.train.deterministic_ops,

@@ -17,7 +17,7 @@ from experiments import flags as experiment_flags
 from ganad_tf.benchmark import runner as benchmark
 from ganad_tf.benchmark import grid_search
 
-experiment_flags.define_experiment_flags(validation_fraction=0.1)
+experiment_flags.define_config_flags(validation_fraction=0.1)
 experiment_flags.define_run_flags(
     output_help='Grid folder (default: runs/grid_<dataset>).')
 flags.DEFINE_integer('max_points', None, 'Run this many points (default: '

@@ -16,7 +16,7 @@ from absl import flags
 from experiments import flags as experiment_flags
 from ganad_tf import io_utils
 
-experiment_flags.define_experiment_flags()
+experiment_flags.define_config_flags()
 flags.DEFINE_string('shape', '32x32x1', 'Input shape HxWxC.')
 flags.DEFINE_integer('group_size', 1000, 'Images per group.')
 flags.DEFINE_integer('threads', 1, 'TensorFlow threads.')
@@ -28,7 +28,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
   experiment_flags.start_logging(argv)
-  config = experiment_flags.experiment_config(FLAGS)
+  config = experiment_flags.config_from_flags(FLAGS)
   from ganad_tf.benchmark import profiling
   from ganad_tf.core import runtime
   runtime.configure(config.train.deterministic_ops, FLAGS.threads)

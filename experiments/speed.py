@@ -22,7 +22,7 @@ from absl import flags
 from experiments import flags as experiment_flags
 from ganad_tf import io_utils
 
-experiment_flags.define_experiment_flags()
+experiment_flags.define_config_flags()
 flags.DEFINE_list('shapes', ['32x32x1', '32x32x3'], 'Input shapes HxWxC.')
 flags.DEFINE_list('batch_sizes', None, 'Training batch sizes to measure '
                   '(default: --batch_size).')
@@ -46,7 +46,7 @@ def _run_worker(task):
   """One measurement in this process (threads set before TF starts)."""
   from ganad_tf.core import runtime
   from ganad_tf.benchmark import speed
-  config = experiment_flags.experiment_config(FLAGS)
+  config = experiment_flags.config_from_flags(FLAGS)
   runtime.configure(config.train.deterministic_ops, task['threads'])
   from ganad_tf.core import config as config_lib
   shape = tuple(task['shape'])
@@ -80,7 +80,7 @@ def main(argv):
   if FLAGS.worker:
     return _run_worker(json.loads(FLAGS.worker))
   experiment_flags.start_logging(argv)
-  config = experiment_flags.experiment_config(FLAGS)
+  config = experiment_flags.config_from_flags(FLAGS)
   import tensorflow as tf
   report = {'machine': {'platform': platform.platform(),
                         'cpu_count': os.cpu_count(),

@@ -28,16 +28,16 @@ from absl import flags
 from experiments import flags as experiment_flags
 from ganad_tf.inspection import detector as detector_lib
 from ganad_tf.inspection import patches
+from ganad_tf.inspection.config import InspectionConfig
 from ganad_tf.benchmark.runner import command_line
 
 _DEFAULTS = detector_lib.DetectorSettings()
-_DEFAULT_CONFIG = detector_lib.default_config()
 
 # Balanced tile sets are small, so epochs are short: checkpoint less often.
-experiment_flags.define_experiment_flags(
-    dataset='folder', image_size=_DEFAULT_CONFIG.data.image_size,
-    validation_fraction=_DEFAULT_CONFIG.data.validation_fraction,
-    checkpoint_every_epochs=10)
+experiment_flags.define_config_flags(InspectionConfig,
+                                     checkpoint_every_epochs=10)
+flags.DEFINE_string('data_dir', None, 'Folder of photos: normal/, one '
+                    'subfolder per defect kind, optionally masks/<kind>/.')
 flags.DEFINE_string('output_dir', None, 'Model folder to write.')
 flags.DEFINE_string('tile_size', None,
                     'Tile size in image pixels, WIDTHxHEIGHT or one number '
@@ -98,7 +98,7 @@ def settings_from_flags() -> detector_lib.DetectorSettings:
 
 
 def main(argv):
-  config = experiment_flags.start(argv)
+  config = experiment_flags.start(argv, config_class=InspectionConfig)
   results = detector_lib.train_folder(
       FLAGS.data_dir, FLAGS.output_dir, config, settings_from_flags(),
       export=FLAGS.export, overwrite=FLAGS.overwrite,

@@ -30,11 +30,12 @@ def blob_images(rng, count, size=32, channels=1, centre=(16, 16),
 
 def digits_config(**train):
   """A tiny but real digits configuration for end-to-end tests."""
+  from ganad_tf.benchmark.config import BenchmarkConfig
   from ganad_tf.core import config as config_lib
   settings = dict(epochs=2, batch_size=16, learning_rate=1e-3,
                   steps_per_execution=16, log_every_secs=1000)
   settings.update(train)
-  return config_lib.replace(config_lib.ExperimentConfig(), train=settings,
+  return config_lib.replace(BenchmarkConfig(), train=settings,
                             data={'dataset': 'digits'})
 
 

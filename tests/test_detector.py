@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from ganad_tf.core import config as config_lib
 from ganad_tf.inspection import detector as detector_lib
+from ganad_tf.inspection.config import InspectionConfig
 from ganad_tf.data import folder_data
 from ganad_tf import io_utils
 from ganad_tf.inspection import patches
@@ -28,7 +29,7 @@ COUNTS = {'normal': 10, 'scratch': 3, 'stamped': 3, 'stain': 3}
 
 def _config(**weights):
   return config_lib.replace(
-      detector_lib.default_config(),
+      InspectionConfig(),
       data={'image_size': 32},
       train={'epochs': 1, 'batch_size': 8, 'learning_rate': 1e-3,
              'steps_per_execution': 16, 'log_every_secs': 1000},

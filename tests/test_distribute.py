@@ -15,7 +15,8 @@ SCRIPT = textwrap.dedent('''
     cpu = tf.config.list_physical_devices('CPU')[0]
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from ganad_tf.core import config as config_lib
+    from ganad_tf.benchmark.config import BenchmarkConfig
+from ganad_tf.core import config as config_lib
     from ganad_tf.core.trainer import Trainer
 
     rng = np.random.default_rng(0)
@@ -26,7 +27,7 @@ SCRIPT = textwrap.dedent('''
     # Adam epsilon makes each update proportional to the gradient instead of
     # to its sign, so float-order noise in near-zero gradients cannot flip
     # updates, while a sum-instead-of-mean bug would double them.
-    config = config_lib.replace(config_lib.ExperimentConfig(), train=dict(
+    config = config_lib.replace(BenchmarkConfig(), train=dict(
         epochs=2, batch_size=8, learning_rate=0.05, adam_epsilon=1.0,
         augment='none', steps_per_execution=4, log_every_secs=1e9))
     single = Trainer(config, (32, 32, 1), 'digits')

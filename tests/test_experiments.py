@@ -9,6 +9,7 @@ import pytest
 from conftest import digits_config
 from ganad_tf.benchmark import ablation
 from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
 from ganad_tf.benchmark import figure_report
 from ganad_tf.benchmark import grid_search
@@ -22,7 +23,7 @@ def session():
 
 
 def test_ablation_rows_switch_losses_off():
-  base = config_lib.ExperimentConfig()
+  base = BenchmarkConfig()
   rows = ablation.row_losses('single')
   assert len(set(rows.values())) == 7
   plain = ablation.row_config(base, rows[1]).weights
@@ -111,7 +112,7 @@ def test_pick_examples_covers_every_anomaly_class():
 
 
 def test_speed_times_a_real_fit_and_inference():
-  config = config_lib.replace(config_lib.ExperimentConfig(), train={
+  config = config_lib.replace(BenchmarkConfig(), train={
       'batch_size': 4, 'augment': 'none'})
   result = speed.training_speed((32, 32, 1), group_size=8, config=config)
   # Two groups of 8 at batch 4: one epoch is 4 steps.

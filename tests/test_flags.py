@@ -3,18 +3,21 @@
 from absl import flags
 
 from experiments import flags as experiment_flags
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
+from ganad_tf.inspection.config import InspectionConfig
 
 
 def _parsed(*argv, **overrides):
   flag_values = flags.FlagValues()
-  experiment_flags.define_experiment_flags(flag_values, **overrides)
+  experiment_flags.define_config_flags(BenchmarkConfig, flag_values,
+                                       **overrides)
   flag_values(['prog', *argv])
-  return experiment_flags.experiment_config(flag_values)
+  return experiment_flags.config_from_flags(flag_values)
 
 
 def test_defaults_are_the_config_defaults():
-  assert _parsed() == config_lib.ExperimentConfig()
+  assert _parsed() == BenchmarkConfig()
 
 
 def test_flags_set_their_fields():
@@ -39,3 +42,22 @@ def test_every_field_has_one_flag():
   assert len(names) == len(set(names))
   assert {'w_recon', 'w_anomaly_adv', 'eval_batch_size', 'batch_size',
           'learning_rate', 'kmeans_k'} <= set(names)
+
+
+def test_each_tool_shows_only_the_flags_its_config_reads():
+  benchmark = set(experiment_flags.all_flag_names(BenchmarkConfig))
+  inspection = set(experiment_flags.all_flag_names(InspectionConfig))
+  benchmark_only = {'dataset', 'tfds_data_dir', 'anomaly_total', 'data_dir'}
+  assert benchmark_only <= benchmark
+  assert not benchmark_only & inspection
+  assert {'w_abc', 'epochs', 'image_size', 'validation_fraction',
+          'score'} <= inspection
+
+
+def test_inspection_flags_default_to_the_inspection_config():
+  flag_values = flags.FlagValues()
+  experiment_flags.define_config_flags(InspectionConfig, flag_values)
+  flag_values(['prog', '--image_size=64'])
+  config = experiment_flags.config_from_flags(flag_values, InspectionConfig)
+  assert config == config_lib.replace(InspectionConfig(),
+                                      data={'image_size': 64})

@@ -7,6 +7,7 @@ import stat
 import numpy as np
 import pytest
 
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
 from ganad_tf import io_utils
 from ganad_tf.core import metrics
@@ -92,8 +93,8 @@ def test_json_handles_numpy_values(tmp_path):
 
 
 def test_config_round_trip_and_fingerprint():
-  config = config_lib.ExperimentConfig()
-  again = config_lib.ExperimentConfig.from_dict(json.loads(config.to_json()))
+  config = BenchmarkConfig()
+  again = BenchmarkConfig.from_dict(json.loads(config.to_json()))
   assert again == config
   assert config_lib.fingerprint(config) == config_lib.fingerprint(again)
   # Logging and paths do not change the result, so not the fingerprint...
@@ -106,7 +107,7 @@ def test_config_round_trip_and_fingerprint():
 
 
 def test_config_defaults_are_the_papers():
-  config = config_lib.ExperimentConfig()
+  config = BenchmarkConfig()
   weights = config.weights
   assert (weights.recon, weights.patch, weights.latent, weights.adv,
           weights.abc, weights.anomaly_adv) == (1.5, 1.5, 0.5, 0.5, 0.5, 1.0)
@@ -131,13 +132,13 @@ def test_config_defaults_are_the_papers():
 ])
 def test_config_errors_name_the_field(section, values, message):
   with pytest.raises(ConfigError, match=message):
-    config_lib.replace(config_lib.ExperimentConfig(),
+    config_lib.replace(BenchmarkConfig(),
                        **{section: values}).validate()
 
 
 def test_unknown_config_field():
   with pytest.raises(ConfigError, match='Unknown TrainConfig fields'):
-    config_lib.ExperimentConfig.from_dict({'train': {'epoch': 3}})
+    BenchmarkConfig.from_dict({'train': {'epoch': 3}})
 
 
 def test_progress_logger_reports_rate_and_eta():

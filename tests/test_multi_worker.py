@@ -33,6 +33,7 @@ SCRIPT = textwrap.dedent('''
     strategy = distribute.make_strategy('multi_worker')
 
     from ganad_tf.benchmark import runner as benchmark
+    from ganad_tf.benchmark.config import BenchmarkConfig
     from ganad_tf.core import config as config_lib
     from ganad_tf.core.trainer import Trainer
 
@@ -49,7 +50,7 @@ SCRIPT = textwrap.dedent('''
     # As in tests/test_distribute.py: no augmentation (its draws are per
     # replica), and a large Adam epsilon so that float-order noise in
     # near-zero gradients cannot flip updates.
-    config = config_lib.replace(config_lib.ExperimentConfig(), train=dict(
+    config = config_lib.replace(BenchmarkConfig(), train=dict(
         epochs=2, batch_size=8, learning_rate=0.05, adam_epsilon=1.0,
         augment='none', steps_per_execution=4, log_every_secs=1e9))
     trainer = Trainer(config, (32, 32, 1), 'digits', strategy=strategy)
@@ -72,7 +73,7 @@ SCRIPT = textwrap.dedent('''
 
     # 2. The benchmark on one digits class (as tests/test_benchmark.py).
     bench_config = config_lib.replace(
-        config_lib.ExperimentConfig(),
+        BenchmarkConfig(),
         train=dict(epochs=1, batch_size=16, learning_rate=1e-3,
                    steps_per_execution=16, log_every_secs=1000),
         data={'dataset': 'digits'})

@@ -2,12 +2,13 @@
 
 import pytest
 
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
 from ganad_tf.benchmark import profiling
 
 
 def test_profile_breaks_a_step_down_by_op_type(tmp_path):
-  config = config_lib.replace(config_lib.ExperimentConfig(), train={
+  config = config_lib.replace(BenchmarkConfig(), train={
       'batch_size': 4, 'augment': 'none'})
   try:
     report = profiling.profile_training((32, 32, 1), 8, str(tmp_path),

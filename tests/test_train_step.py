@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import blob_images
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
 from ganad_tf.core import models
 from ganad_tf.core import train_step
@@ -21,7 +22,7 @@ def _config(**train):
   settings = dict(epochs=1, batch_size=4, learning_rate=1e-3,
                   steps_per_execution=8, log_every_secs=1000)
   settings.update(train)
-  return config_lib.replace(config_lib.ExperimentConfig(), train=settings)
+  return config_lib.replace(BenchmarkConfig(), train=settings)
 
 
 def _spec(**changes):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import blob_images
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
 from ganad_tf.core import trainer as trainer_lib
 from ganad_tf.errors import ConfigError, DatasetError, InputError
@@ -14,7 +15,7 @@ def _config(**train):
   settings = dict(epochs=1, batch_size=8, learning_rate=1e-3,
                   steps_per_execution=4, log_every_secs=1000)
   settings.update(train)
-  return config_lib.replace(config_lib.ExperimentConfig(), train=settings)
+  return config_lib.replace(BenchmarkConfig(), train=settings)
 
 
 @pytest.fixture(scope='module')

@@ -24,6 +24,7 @@ import os
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
 from ganad_tf import io_utils
 from ganad_tf.benchmark import paper
@@ -60,15 +61,15 @@ def row_losses(reading: str) -> Dict[int, Tuple[str, ...]]:
   return READINGS[reading]
 
 
-def row_config(base: config_lib.ExperimentConfig,
-               losses: Sequence[str]) -> config_lib.ExperimentConfig:
+def row_config(base: BenchmarkConfig,
+               losses: Sequence[str]) -> BenchmarkConfig:
   """`base` with every loss not in `losses` switched off (weight 0)."""
   weights = {name: (getattr(base.weights, name) if name in losses else 0.0)
              for name in _ALL}
   return config_lib.replace(base, weights=weights)
 
 
-def run_ablation(base: config_lib.ExperimentConfig, output_dir: str,
+def run_ablation(base: BenchmarkConfig, output_dir: str,
                  normal_classes: Optional[Sequence[int]] = None,
                  reading: str = 'single', rows: Optional[Sequence[int]] = None,
                  command: Optional[str] = None,
@@ -110,7 +111,7 @@ def run_ablation(base: config_lib.ExperimentConfig, output_dir: str,
 
 
 def format_table(results: Dict[str, Any],
-                 base: config_lib.ExperimentConfig) -> str:
+                 base: BenchmarkConfig) -> str:
   """Table 6's layout with our AUROC beside the paper's."""
   classes = results.get('normal_classes') or []
   names = results.get('class_names', {})

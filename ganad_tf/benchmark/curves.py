@@ -17,7 +17,7 @@ from ganad_tf.benchmark import runner as benchmark
 from ganad_tf import io_utils
 from ganad_tf.core import metrics
 from ganad_tf.core import models
-from ganad_tf.core.config import ExperimentConfig
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.errors import OutputError
 
 logger = logging.getLogger('ganad_tf')
@@ -42,7 +42,7 @@ def snapshot_curve(output_dir: str, normal_class: int,
   if not os.path.exists(config_path):
     raise OutputError(f'{output_dir} has no config.json; pass the folder of '
                       'a benchmark run.')
-  config = ExperimentConfig.from_dict(io_utils.read_json(config_path)['config'])
+  config = BenchmarkConfig.from_dict(io_utils.read_json(config_path)['config'])
   folder = benchmark.class_dir(output_dir, normal_class)
   paths = sorted(glob.glob(os.path.join(folder, 'snapshots', 'epoch_*.npz')))
   curve_path = os.path.join(folder, CURVE_FILE)

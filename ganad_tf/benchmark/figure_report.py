@@ -14,7 +14,7 @@ from ganad_tf.benchmark import runner as benchmark
 from ganad_tf.benchmark import figures
 from ganad_tf import io_utils
 from ganad_tf.benchmark import paper
-from ganad_tf.core.config import ExperimentConfig
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.errors import OutputError
 
 logger = logging.getLogger('ganad_tf')
@@ -54,7 +54,7 @@ def write_run_figures(run_dir: str, examples: int = 8,
     if not os.path.exists(os.path.join(run_dir, name)):
       raise OutputError(f'{run_dir} has no {name}: pass a finished benchmark '
                         'run folder with --run_dir.')
-  config = ExperimentConfig.from_dict(
+  config = BenchmarkConfig.from_dict(
       io_utils.read_json(os.path.join(run_dir, 'config.json'))['config'])
   results = io_utils.read_json(os.path.join(run_dir, 'results.json'))
   finished = [int(c) for c in results['per_class']]

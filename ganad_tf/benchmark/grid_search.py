@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
 from ganad_tf import io_utils
 from ganad_tf.errors import ConfigError
@@ -72,7 +73,7 @@ def choose_points(grid: List[Dict[str, float]], max_points: Optional[int],
   return order if max_points is None else order[:max_points]
 
 
-def run_grid_search(base: config_lib.ExperimentConfig, output_dir: str,
+def run_grid_search(base: BenchmarkConfig, output_dir: str,
                     normal_classes: Optional[Sequence[int]] = None,
                     max_points: Optional[int] = None,
                     indices: Optional[Sequence[int]] = None,

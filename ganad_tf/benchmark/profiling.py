@@ -13,13 +13,13 @@ import json
 import os
 from typing import Any, Dict, List, Optional, Sequence
 
-from ganad_tf.core import config as config_lib
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.benchmark import speed
 
 
 def profile_training(image_shape: Sequence[int], group_size: int,
                      log_dir: str,
-                     config: Optional[config_lib.ExperimentConfig] = None
+                     config: Optional[BenchmarkConfig] = None
                      ) -> Dict[str, Any]:
   """Profiles one traced-already epoch; returns the op-type breakdown."""
   timing = speed.training_speed(image_shape, group_size, config,

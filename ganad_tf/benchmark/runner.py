@@ -37,7 +37,8 @@ from ganad_tf.benchmark import paper
 from ganad_tf.core import runtime
 from ganad_tf.data import sampling
 from ganad_tf.data import splits
-from ganad_tf.core.config import SCORES, ExperimentConfig, fingerprint
+from ganad_tf.benchmark.config import BenchmarkConfig
+from ganad_tf.core.config import SCORES, fingerprint
 from ganad_tf.errors import ConfigError, OutputError
 from ganad_tf.progress import format_duration
 
@@ -73,7 +74,7 @@ class ClassSplit:
   validation_labels: Optional[np.ndarray] = None
 
 
-def prepare_data(config: ExperimentConfig) -> PreparedData:
+def prepare_data(config: BenchmarkConfig) -> PreparedData:
   """Loads, scales and resizes a dataset; carves out validation data."""
   data_cfg = config.data
   raw = datasets.load_dataset(data_cfg.dataset, data_cfg.data_dir,
@@ -112,7 +113,7 @@ def check_normal_classes(classes: Optional[Sequence[int]],
 
 
 def make_split(data: PreparedData, normal_class: int,
-               config: ExperimentConfig) -> ClassSplit:
+               config: BenchmarkConfig) -> ClassSplit:
   """Applies the protocol for one normal class (with k-means sampling)."""
   data_cfg = config.data
   is_normal = data.train_labels == normal_class
@@ -173,7 +174,7 @@ class Session:
     self._data = {}
     self._trainers = {}
 
-  def data(self, config: ExperimentConfig) -> PreparedData:
+  def data(self, config: BenchmarkConfig) -> PreparedData:
     cfg = config.data
     key = (cfg.dataset, cfg.data_dir, cfg.tfds_data_dir, cfg.image_size,
            cfg.validation_fraction, cfg.sampling_seed)
@@ -181,7 +182,7 @@ class Session:
       self._data[key] = prepare_data(config)
     return self._data[key]
 
-  def trainer(self, config: ExperimentConfig, image_shape, dataset: str):
+  def trainer(self, config: BenchmarkConfig, image_shape, dataset: str):
     from ganad_tf.core.trainer import shared_trainer  # TF only if needed.
     return shared_trainer(self._trainers, config, image_shape, dataset,
                           self.strategy)
@@ -194,7 +195,7 @@ class ClassRunner:
   class (and across runs that share the session).
   """
 
-  def __init__(self, config: ExperimentConfig, data: PreparedData,
+  def __init__(self, config: BenchmarkConfig, data: PreparedData,
                output_dir: Optional[str], session: Optional[Session] = None):
     self.config = config
     self.data = data
@@ -320,7 +321,7 @@ def _run_shard(config_values: Dict[str, Any], classes: List[int],
   logging.basicConfig(level=log_level,
                       format='%(asctime)s %(levelname)s %(message)s')
   logging.getLogger('ganad_tf').setLevel(log_level)
-  config = ExperimentConfig.from_dict(config_values)
+  config = BenchmarkConfig.from_dict(config_values)
   runtime.configure(config.train.deterministic_ops, threads)
   runner = ClassRunner(config, prepare_data(config), output_dir)
   for normal_class in classes:
@@ -337,7 +338,7 @@ def environment() -> Dict[str, Any]:
           'gpus': len(tf.config.list_physical_devices('GPU'))}
 
 
-def run_benchmark(config: ExperimentConfig, output_dir: str,
+def run_benchmark(config: BenchmarkConfig, output_dir: str,
                   normal_classes: Optional[Sequence[int]] = None,
                   jobs: int = 1, command: Optional[str] = None,
                   overwrite: bool = False,
@@ -422,7 +423,7 @@ def _check_existing_run(output_dir: str, run_fingerprint: str,
         'the new configuration.')
 
 
-def _run_parallel(config: ExperimentConfig, classes: List[int],
+def _run_parallel(config: BenchmarkConfig, classes: List[int],
                   output_dir: str, jobs: int):
   """Runs shards of the classes in `jobs` spawned processes."""
   threads = max(1, (os.cpu_count() or 1) // jobs)
@@ -451,7 +452,7 @@ def _run_parallel(config: ExperimentConfig, classes: List[int],
         'resume.')
 
 
-def collect_results(config: ExperimentConfig, data: PreparedData,
+def collect_results(config: BenchmarkConfig, data: PreparedData,
                     classes: Sequence[int], output_dir: str,
                     wall_seconds: float,
                     command: Optional[str]) -> Dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
 from ganad_tf.core import models
 
@@ -24,7 +25,7 @@ def _random_images(count: int, shape: Sequence[int], seed: int = 0):
 
 
 def training_speed(image_shape: Sequence[int], group_size: int,
-                   config: Optional[config_lib.ExperimentConfig] = None,
+                   config: Optional[BenchmarkConfig] = None,
                    dataset: str = 'fashion_mnist',
                    profile_dir: Optional[str] = None) -> Dict[str, Any]:
   """Images/s and steps/s of one epoch of `Trainer.fit`, after tracing.
@@ -39,7 +40,7 @@ def training_speed(image_shape: Sequence[int], group_size: int,
   """
   import tensorflow as tf
   from ganad_tf.core.trainer import Trainer
-  config = config_lib.replace(config or config_lib.ExperimentConfig(),
+  config = config_lib.replace(config or BenchmarkConfig(),
                               train={'epochs': 1, 'log_every_secs': 1e9})
   normal = _random_images(group_size, image_shape, seed=0)
   anomaly = _random_images(group_size, image_shape, seed=1)
@@ -63,7 +64,7 @@ def training_speed(image_shape: Sequence[int], group_size: int,
 
 def inference_speed(image_shape: Sequence[int], num_images: int = 10_000,
                     repeats: int = 10, batch_size: int = 500,
-                    config: Optional[config_lib.ExperimentConfig] = None
+                    config: Optional[BenchmarkConfig] = None
                     ) -> Dict[str, float]:
   """Paper Fig. 2's measure: scoring `num_images` images, `repeats` times.
 
@@ -71,7 +72,7 @@ def inference_speed(image_shape: Sequence[int], num_images: int = 10_000,
   over the 10,000 CIFAR-10 test images) and the spread.
   """
   from ganad_tf.core.scoring import Scorer
-  cfg = (config or config_lib.ExperimentConfig()).model
+  cfg = (config or BenchmarkConfig()).model
   generator = models.build_generator(image_shape, cfg.base_channels, cfg.norm)
   images = _random_images(num_images, image_shape, seed=1)
   scorer = Scorer(generator, batch_size=batch_size)

@@ -1,9 +1,15 @@
-"""Configuration objects for models, losses, training and data.
+"""The core configuration: model, loss weights, training schedule, scoring.
 
 Every number the paper fixes has its paper value as the default here (Table 2
 weights, Table 3 hyperparameters); every detail the paper leaves open is a
 named field whose docstring says which reading the default follows.
 Configs are plain dataclasses so they serialise to JSON beside every result.
+
+`CoreConfig` holds what training needs. Each user adds its own data
+section: `ganad_tf.benchmark.config.BenchmarkConfig` (a benchmark dataset
+and the paper's protocol) and `ganad_tf.inspection.config.InspectionConfig`
+(a folder of photos); each entry point defines flags for its own config
+only.
 """
 
 import dataclasses
@@ -79,7 +85,6 @@ class ModelConfig:
       per-channel scale and offset, 2C instead of C.
     disc_final_channels: channels of the fifth discriminator convolution;
       32 makes that layer 4*4*64*32 = 32,768 weights, the paper's 32.77K.
-      A 1x1 convolution then projects them to the one-channel patch map.
   """
   base_channels: int = 8
   norm: str = 'instance'
@@ -192,49 +197,6 @@ class TrainConfig:
 
 
 @dataclasses.dataclass
-class DataConfig:
-  """Which data a run trains on and how the training set is sampled.
-
-  Attributes:
-    dataset: one of ganad_tf.data.datasets.DATASETS, or 'folder'.
-    data_dir: folder with the dataset's canonical files; None uses tfds
-      (or the embedded copy for digits).
-    tfds_data_dir: where tfds keeps prepared datasets; None is tfds' default.
-    image_size: model input size; (F)MNIST and digits are resized to it.
-    kmeans_k: clusters per class for the balanced sampling (Sec. 3.5); the
-      paper does not give k.
-    anomaly_total: anomaly training images in all; None means as many as
-      there are normal training images (the paper's 6000 + 6000).
-    validation_fraction: share of each class of the training split held out
-      (stratified, seeded) for validation; the benchmark itself uses 0.
-    sampling_seed: seed of k-means and of the validation split.
-  """
-  dataset: str = 'digits'
-  data_dir: Optional[str] = None
-  tfds_data_dir: Optional[str] = None
-  image_size: int = 32
-  kmeans_k: int = 10
-  anomaly_total: Optional[int] = None
-  validation_fraction: float = 0.0
-  sampling_seed: int = 0
-
-  def validate(self):
-    known = DATASETS + ('folder',)
-    if self.dataset not in known:
-      raise ConfigError(f'Unknown dataset {self.dataset!r}; choose one of '
-                        f'{", ".join(known)} (--dataset).')
-    if self.image_size < 16 or self.image_size % 16:
-      raise ConfigError(f'image_size={self.image_size} must be a multiple of '
-                        '16 (the U-Net halves it four times), e.g. 32 or 128.')
-    if self.kmeans_k < 1:
-      raise ConfigError(f'kmeans_k={self.kmeans_k} must be >= 1.')
-    if self.anomaly_total is not None and self.anomaly_total < 1:
-      raise ConfigError(f'anomaly_total={self.anomaly_total} must be >= 1.')
-    if not 0 <= self.validation_fraction < 1:
-      raise ConfigError('validation_fraction must be in [0, 1).')
-
-
-@dataclasses.dataclass
 class EvalConfig:
   """How test images are scored.
 
@@ -254,6 +216,14 @@ class EvalConfig:
       raise ConfigError('eval batch_size must be >= 1.')
 
 
+def check_image_size(image_size: int) -> None:
+  """The U-Net halves its input four times: a multiple of 16 is needed."""
+  if (isinstance(image_size, bool) or not isinstance(image_size, int) or
+      image_size < 16 or image_size % 16):
+    raise ConfigError(f'image_size={image_size!r} must be a multiple of 16 '
+                      '(the U-Net halves it four times), e.g. 32 or 128.')
+
+
 def patches_per_side(image_size: int, patch_size: int, stride: int) -> int:
   """Number of valid patch positions along one side."""
   return (image_size - patch_size) // stride + 1
@@ -269,43 +239,45 @@ def dataclass_from_dict(cls, values: Dict[str, Any]):
 
 
 @dataclasses.dataclass
-class ExperimentConfig:
-  """Everything that determines one training run of one normal class."""
+class CoreConfig:
+  """What training one model needs: networks, loss weights, schedule.
+
+  Subclasses add sections (each a dataclass with `validate()`); to_dict,
+  from_dict, replace and fingerprint work on any of them.
+  """
   model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
   weights: LossWeights = dataclasses.field(default_factory=LossWeights)
   train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
-  data: DataConfig = dataclasses.field(default_factory=DataConfig)
-  eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)
 
   def validate(self, image_size: Optional[int] = None):
-    """Checks every section; image_size defaults to data.image_size."""
-    self.data.validate()
+    """Checks every section; the patch settings against image_size."""
     self.model.validate()
     self.weights.validate()
-    self.train.validate(image_size or self.data.image_size)
-    self.eval.validate()
+    self.train.validate(image_size)
+
+  @classmethod
+  def sections(cls) -> Dict[str, type]:
+    """Section name -> its dataclass, in field order."""
+    return {field.name: field.type for field in dataclasses.fields(cls)}
 
   def to_dict(self) -> Dict[str, Any]:
     return dataclasses.asdict(self)
 
   @classmethod
-  def from_dict(cls, values: Dict[str, Any]) -> 'ExperimentConfig':
-    known = {'model', 'weights', 'train', 'data', 'eval'}
-    unknown = set(values) - known
+  def from_dict(cls, values: Dict[str, Any]):
+    sections = cls.sections()
+    unknown = set(values) - set(sections)
     if unknown:
-      raise ConfigError(f'Unknown config sections: {sorted(unknown)}.')
-    return cls(
-        model=dataclass_from_dict(ModelConfig, values.get('model', {})),
-        weights=dataclass_from_dict(LossWeights, values.get('weights', {})),
-        train=dataclass_from_dict(TrainConfig, values.get('train', {})),
-        data=dataclass_from_dict(DataConfig, values.get('data', {})),
-        eval=dataclass_from_dict(EvalConfig, values.get('eval', {})))
+      raise ConfigError(f'Unknown {cls.__name__} sections: {sorted(unknown)}'
+                        f'; known: {sorted(sections)}.')
+    return cls(**{name: dataclass_from_dict(kind, values.get(name, {}))
+                  for name, kind in sections.items()})
 
   def to_json(self) -> str:
     return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
 
-def replace(config: ExperimentConfig, **sections) -> ExperimentConfig:
+def replace(config: CoreConfig, **sections) -> CoreConfig:
   """Returns a copy of `config` with fields of its sections replaced.
 
   Example: replace(cfg, train={'epochs': 5}, weights={'abc': 0.0}).
@@ -315,7 +287,7 @@ def replace(config: ExperimentConfig, **sections) -> ExperimentConfig:
     if section not in values:
       raise ConfigError(f'Unknown config section {section!r}.')
     values[section].update(updates)
-  return ExperimentConfig.from_dict(values)
+  return type(config).from_dict(values)
 
 
 # Fields that change how a run is carried out or logged, not its result;
@@ -328,7 +300,7 @@ NON_RESULT_FIELDS = {
 }
 
 
-def fingerprint(config: ExperimentConfig) -> str:
+def fingerprint(config: CoreConfig) -> str:
   """A short hash of everything that determines a run's result.
 
   Stored with each result so that a rerun only reuses results made with an

@@ -32,7 +32,7 @@ import tensorflow as tf
 from ganad_tf.data import augment as augment_lib
 from ganad_tf.core import losses
 from ganad_tf.core import config as config_lib
-from ganad_tf.core.config import ExperimentConfig
+from ganad_tf.core.config import CoreConfig
 from ganad_tf.core.optimizer import Adam
 
 WEIGHT_NAMES = config_lib.LOSS_NAMES
@@ -70,7 +70,7 @@ class StepSpec:
   jit_compile: bool = False
 
   @classmethod
-  def from_config(cls, config: ExperimentConfig, image_shape: Sequence[int],
+  def from_config(cls, config: CoreConfig, image_shape: Sequence[int],
                   dataset: str, num_replicas: int = 1) -> 'StepSpec':
     train = config.train
     return cls(

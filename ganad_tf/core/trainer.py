@@ -27,7 +27,7 @@ from ganad_tf import io_utils
 from ganad_tf.core import models
 from ganad_tf.core import train_step
 from ganad_tf.data.checks import check_images
-from ganad_tf.core.config import ExperimentConfig
+from ganad_tf.core.config import CoreConfig
 from ganad_tf.errors import ConfigError, DatasetError, NonFiniteLossError
 from ganad_tf.core.optimizer import Adam
 from ganad_tf.progress import ProgressLogger
@@ -51,7 +51,7 @@ class TrainResult:
   final_losses: Dict[str, float]
 
 
-def structure_key(config: ExperimentConfig, image_shape: Sequence[int],
+def structure_key(config: CoreConfig, image_shape: Sequence[int],
                   dataset: str, num_replicas: int = 1) -> Tuple:
   """What fixes a Trainer's graph; configs with equal keys can share one."""
   spec = StepSpec.from_config(config, image_shape, dataset, num_replicas)
@@ -74,7 +74,7 @@ class Trainer:
       N replicas trains on batch_size / N images of the same global batch.
   """
 
-  def __init__(self, config: ExperimentConfig, image_shape: Sequence[int],
+  def __init__(self, config: CoreConfig, image_shape: Sequence[int],
                dataset: str = 'none',
                strategy: Optional[tf.distribute.Strategy] = None):
     image_shape = tuple(int(v) for v in image_shape)
@@ -213,7 +213,7 @@ class Trainer:
   # The loop ------------------------------------------------------------------
 
   def fit(self, normal_images: np.ndarray, anomaly_images: np.ndarray,
-          run_dir: Optional[str] = None, config: Optional[ExperimentConfig] = None,
+          run_dir: Optional[str] = None, config: Optional[CoreConfig] = None,
           log_prefix: str = '') -> TrainResult:
     """Trains from scratch, or resumes from run_dir's newest checkpoint.
 
@@ -422,7 +422,7 @@ def load_snapshot(path: str) -> List[np.ndarray]:
     return [arrays[name] for name in sorted(arrays.files)]
 
 
-def shared_trainer(cache: Dict[Tuple, Trainer], config: ExperimentConfig,
+def shared_trainer(cache: Dict[Tuple, Trainer], config: CoreConfig,
                    image_shape: Sequence[int], dataset: str,
                    strategy: Optional[tf.distribute.Strategy] = None
                    ) -> Trainer:

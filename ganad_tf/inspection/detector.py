@@ -66,6 +66,7 @@ from ganad_tf import io_utils
 from ganad_tf.core import metrics
 from ganad_tf.core import models
 from ganad_tf.inspection import patches
+from ganad_tf.inspection.config import InspectionConfig
 from ganad_tf.data import sampling
 from ganad_tf.data import splits
 from ganad_tf.core import scoring
@@ -91,18 +92,6 @@ _THUMBNAIL = sampling.FEATURE_SIZE
 _MAX_KMEANS_POOL = 20000
 # Pixels sampled per image for the pixel-level AUROC.
 _PIXELS_PER_IMAGE = 4000
-
-
-def default_config() -> config_lib.ExperimentConfig:
-  """The paper's configuration with the inspection data's input size.
-
-  128x128 inputs (paper Sec. 4.1), the defect augmentation (flips and 90
-  degree rotations) and 20% of each kind held out for calibration.
-  """
-  return config_lib.replace(
-      config_lib.ExperimentConfig(),
-      data={'dataset': 'folder', 'image_size': 128,
-            'validation_fraction': 0.2})
 
 
 @dataclasses.dataclass
@@ -271,17 +260,17 @@ class Detector:
   Args:
     config: training configuration (model, loss weights, schedule, model
       input size `data.image_size`, score kind `eval.score`, validation
-      share `data.validation_fraction`); default `default_config()`.
+      share `data.validation_fraction`); default `InspectionConfig()`.
     settings: reading, tiling and training-set choices (DetectorSettings).
     trainer_cache: a dict shared by several Detectors so that they reuse
       traced Trainers of equal structure instead of tracing again (seconds
       each); results do not depend on it.
   """
 
-  def __init__(self, config: Optional[config_lib.ExperimentConfig] = None,
+  def __init__(self, config: Optional[InspectionConfig] = None,
                settings: Optional[DetectorSettings] = None,
                trainer_cache: Optional[Dict[Any, Trainer]] = None):
-    self.config = config or default_config()
+    self.config = config or InspectionConfig()
     self.settings = settings or DetectorSettings()
     self._trainers = {} if trainer_cache is None else trainer_cache
     self.settings.validate()
@@ -505,7 +494,7 @@ class Detector:
                      np.argsort(-scores, kind='stable')[:top]]
             for i, scores in zip(image_ids, tile_scores)}
 
-  def _trainer(self, config: config_lib.ExperimentConfig) -> Trainer:
+  def _trainer(self, config: InspectionConfig) -> Trainer:
     """A Trainer for config at the model input size, traced at most once."""
     shape = (self.input_size, self.input_size, self.image_shape[2])
     return shared_trainer(self._trainers, config, shape, 'folder')
@@ -847,7 +836,7 @@ class Detector:
                         f'{FORMAT_VERSION}; retrain with this version.')
     settings = dict(state['settings'])
     settings.setdefault('center_tiles', False)  # saved before it existed
-    detector = cls(config_lib.ExperimentConfig.from_dict(state['config']),
+    detector = cls(InspectionConfig.from_dict(state['config']),
                    DetectorSettings.from_dict(settings))
     detector.image_shape = tuple(state['image_shape'])
     detector.grid = patches.make_grid(detector.image_shape[:2],
@@ -1107,7 +1096,7 @@ _RUN_KEY_FILE = 'run_key.json'
 
 
 def train_folder(data_dir: str, output_dir: str,
-                 config: Optional[config_lib.ExperimentConfig] = None,
+                 config: Optional[InspectionConfig] = None,
                  settings: Optional[DetectorSettings] = None,
                  export: bool = True, overwrite: bool = False,
                  command: Optional[str] = None,
@@ -1125,7 +1114,7 @@ def train_folder(data_dir: str, output_dir: str,
       or data folder and overwrite is False.
   """
   started = time.monotonic()
-  config = config or default_config()
+  config = config or InspectionConfig()
   settings = settings or DetectorSettings()
   folder_data.class_folders(data_dir)  # fail on a bad folder before writing
   output_dir = io_utils.ensure_writable_dir(output_dir)

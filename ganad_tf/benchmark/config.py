@@ -1,0 +1,69 @@
+"""The benchmark's configuration: the core config plus a benchmark dataset.
+
+`BenchmarkConfig` is what `experiments.benchmark`, `.ablation`,
+`.grid_search`, `.speed` and `.profile` parse their flags into, and what
+every benchmark run folder stores as config.json. Its JSON (and so every
+committed run's fingerprint) is the same as before the configs were split.
+"""
+
+import dataclasses
+from typing import Optional
+
+from ganad_tf.core.config import CoreConfig, EvalConfig, check_image_size
+from ganad_tf.errors import ConfigError
+
+# The benchmark datasets ganad_tf.data.datasets can load.
+DATASETS = ('mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'digits')
+
+
+@dataclasses.dataclass
+class DataConfig:
+  """Which data a run trains on and how the training set is sampled.
+
+  Attributes:
+    dataset: one of DATASETS.
+    data_dir: folder with the dataset's canonical files; None uses tfds
+      (or the embedded copy for digits).
+    tfds_data_dir: where tfds keeps prepared datasets; None is tfds' default.
+    image_size: model input size; (F)MNIST and digits are resized to it.
+    kmeans_k: clusters per class for the balanced sampling (Sec. 3.5); the
+      paper does not give k.
+    anomaly_total: anomaly training images in all; None means as many as
+      there are normal training images (the paper's 6000 + 6000).
+    validation_fraction: share of each class of the training split held out
+      (stratified, seeded) for validation; the benchmark itself uses 0.
+    sampling_seed: seed of k-means and of the validation split.
+  """
+  dataset: str = 'digits'
+  data_dir: Optional[str] = None
+  tfds_data_dir: Optional[str] = None
+  image_size: int = 32
+  kmeans_k: int = 10
+  anomaly_total: Optional[int] = None
+  validation_fraction: float = 0.0
+  sampling_seed: int = 0
+
+  def validate(self):
+    if self.dataset not in DATASETS:
+      raise ConfigError(f'Unknown dataset {self.dataset!r}; choose one of '
+                        f'{", ".join(DATASETS)} (--dataset).')
+    check_image_size(self.image_size)
+    if self.kmeans_k < 1:
+      raise ConfigError(f'kmeans_k={self.kmeans_k} must be >= 1.')
+    if self.anomaly_total is not None and self.anomaly_total < 1:
+      raise ConfigError(f'anomaly_total={self.anomaly_total} must be >= 1.')
+    if not 0 <= self.validation_fraction < 1:
+      raise ConfigError('validation_fraction must be in [0, 1).')
+
+
+@dataclasses.dataclass
+class BenchmarkConfig(CoreConfig):
+  """Everything that determines one benchmark run of one normal class."""
+  data: DataConfig = dataclasses.field(default_factory=DataConfig)
+  eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)
+
+  def validate(self, image_size: Optional[int] = None):
+    """Checks every section; image_size defaults to data.image_size."""
+    self.data.validate()
+    super().validate(image_size or self.data.image_size)
+    self.eval.validate()

@@ -1,0 +1,68 @@
+"""The inspection configuration: the core config plus folder-data settings.
+
+`InspectionConfig` is what `experiments.train_folder` parses its flags into
+and what a saved detector stores in detector.json.
+"""
+
+import dataclasses
+from typing import Any, Dict, Optional
+
+from ganad_tf.core.config import CoreConfig, EvalConfig, check_image_size
+from ganad_tf.errors import ConfigError
+
+# Fields of the data section that detectors saved before the benchmark and
+# inspection configs were split still carry; they never affected a detector.
+_BENCHMARK_ONLY_DATA_FIELDS = ('dataset', 'data_dir', 'tfds_data_dir',
+                               'anomaly_total')
+
+
+@dataclasses.dataclass
+class InspectionData:
+  """How the tiles of a folder of photos are sampled and split.
+
+  Attributes:
+    image_size: model input size; each tile is resized to it (paper
+      Sec. 4.1: 128).
+    kmeans_k: clusters per defect kind for the balanced sampling (Sec. 3.5).
+    validation_fraction: share of each kind's images held out (stratified,
+      seeded) to calibrate the threshold.
+    sampling_seed: seed of k-means and of the validation split.
+  """
+  image_size: int = 128
+  kmeans_k: int = 10
+  validation_fraction: float = 0.2
+  sampling_seed: int = 0
+
+  def validate(self):
+    check_image_size(self.image_size)
+    if self.kmeans_k < 1:
+      raise ConfigError(f'kmeans_k={self.kmeans_k} must be >= 1.')
+    if not 0 <= self.validation_fraction < 1:
+      raise ConfigError('validation_fraction must be in [0, 1).')
+
+
+@dataclasses.dataclass
+class InspectionConfig(CoreConfig):
+  """Everything that determines training one defect detector.
+
+  Defaults: the paper's model, weights and schedule, 128x128 inputs and 20%
+  of each kind held out for calibration. With train.augment='paper' a
+  detector uses the defect augmentation (flips and 90 degree rotations).
+  """
+  data: InspectionData = dataclasses.field(default_factory=InspectionData)
+  eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)
+
+  def validate(self, image_size: Optional[int] = None):
+    """Checks every section; image_size defaults to data.image_size."""
+    self.data.validate()
+    super().validate(image_size or self.data.image_size)
+    self.eval.validate()
+
+  @classmethod
+  def from_dict(cls, values: Dict[str, Any]) -> 'InspectionConfig':
+    """Also reads detector.json files written before the config split."""
+    if 'data' in values:
+      data = {name: value for name, value in values['data'].items()
+              if name not in _BENCHMARK_ONLY_DATA_FIELDS}
+      values = dict(values, data=data)
+    return super().from_dict(values)
