@@ -151,3 +151,67 @@ def test_a_non_finite_step_changes_nothing(networks):
   assert int(optimizers.generator.iterations.numpy()) == 0
   for a, b in zip(before, networks.generator.get_weights()):
     np.testing.assert_array_equal(a, b)
+
+
+def _latent_gradients(networks, images, latent_target):
+  run = train_step.RunState()
+  run.loss_weights.assign([1.0 if n == 'latent' else 0.0
+                           for n in train_step.WEIGHT_NAMES])
+  spec = _spec(latent_target=latent_target)
+  return train_step.group_gradients(networks, spec, run, images, 0)[1]
+
+
+def test_a_stopped_latent_target_trains_only_the_reconstruction_side(
+    networks, images):
+  joint = _latent_gradients(networks, images, 'joint')
+  stopped = _latent_gradients(networks, images, 'stop_gradient')
+  # By hand: the gradient of |sg(G_E(x)) - G_E(G(x))|.
+  variables = networks.generator.trainable_variables
+  with tf.GradientTape() as tape:
+    reconstructions, latent = networks.generator(images, training=True)
+    loss = tf.reduce_mean(tf.abs(tf.stop_gradient(latent) - networks.encoder(
+        reconstructions, training=True)))
+  expected = tape.gradient(loss, variables)
+  norm = float(tf.linalg.global_norm(expected))
+  for got, want in zip(stopped, expected):
+    np.testing.assert_allclose(got.numpy(), want.numpy(), atol=1e-6 * norm)
+  # The joint reading also pulls G_E(x) towards G_E(G(x)): not the same.
+  assert float(tf.linalg.global_norm(
+      [a - b for a, b in zip(joint, stopped)])) > 1e-3 * norm
+
+
+@pytest.mark.parametrize('reading', ['shared', 'per_group'])
+def test_generator_optimizers_shared_or_one_per_group(reading):
+  rng = np.random.default_rng(0)
+  config = _config(batch_size=2, epochs=2, generator_optimizers=reading,
+                   augment='none')
+  trainer = Trainer(config, SHAPE, 'digits')
+  trainer.fit(blob_images(rng, 8), blob_images(rng, 8))
+  normal_steps, anomaly_steps = trainer.run_state.group_batches.numpy()
+  assert normal_steps > 0 and anomaly_steps > 0
+  optimizers = trainer.optimizers
+  if reading == 'shared':
+    assert optimizers.generator_anomaly is None
+    assert optimizers.generator.iterations.numpy() == (
+        normal_steps + anomaly_steps)
+  else:
+    assert optimizers.generator.iterations.numpy() == normal_steps
+    assert optimizers.generator_anomaly.iterations.numpy() == anomaly_steps
+    assert 'gen_anomaly_optimizer' in trainer.checkpoint._trackable_children()
+
+
+def test_extra_discriminator_steps_update_only_the_discriminator():
+  rng = np.random.default_rng(0)
+  normal, anomaly = blob_images(rng, 8), blob_images(rng, 8)
+  counts = {}
+  for disc_steps in (1, 3):
+    trainer = Trainer(_config(batch_size=2, epochs=1, disc_steps=disc_steps,
+                              augment='none'), SHAPE, 'digits')
+    trainer.fit(normal, anomaly)
+    optimizers = trainer.optimizers
+    counts[disc_steps] = (int(optimizers.generator.iterations.numpy()),
+                          int(optimizers.disc_normal.iterations.numpy()) +
+                          int(optimizers.disc_anomaly.iterations.numpy()))
+  # 8 steps either way; with 3 D steps per G step D is updated 3x as often.
+  assert counts[1] == (8, 8)
+  assert counts[3] == (8, 24)

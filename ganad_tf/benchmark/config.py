@@ -12,6 +12,7 @@ from typing import Optional
 from ganad_tf.core.config import CoreConfig, EvalConfig, check_image_size
 from ganad_tf.errors import ConfigError
 
+KMEANS_QUOTAS = ('proportional', 'equal')
 # The benchmark datasets ganad_tf.data.datasets can load.
 DATASETS = ('mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'digits')
 
@@ -28,6 +29,10 @@ class DataConfig:
     image_size: model input size; (F)MNIST and digits are resized to it.
     kmeans_k: clusters per class for the balanced sampling (Sec. 3.5); the
       paper does not give k.
+    kmeans_quotas: how a class's quota is spread over its clusters.
+      'proportional' (default, Sec. 3.5): by cluster size. 'equal'
+      (Sec. 3.2's wording): the same number from each cluster, the rest
+      spread over clusters that have images left.
     anomaly_total: anomaly training images in all; None means as many as
       there are normal training images (the paper's 6000 + 6000).
     validation_fraction: share of each class of the training split held out
@@ -39,6 +44,7 @@ class DataConfig:
   tfds_data_dir: Optional[str] = None
   image_size: int = 32
   kmeans_k: int = 10
+  kmeans_quotas: str = 'proportional'
   anomaly_total: Optional[int] = None
   validation_fraction: float = 0.0
   sampling_seed: int = 0
@@ -50,6 +56,9 @@ class DataConfig:
     check_image_size(self.image_size)
     if self.kmeans_k < 1:
       raise ConfigError(f'kmeans_k={self.kmeans_k} must be >= 1.')
+    if self.kmeans_quotas not in KMEANS_QUOTAS:
+      raise ConfigError(f'Unknown kmeans_quotas {self.kmeans_quotas!r}; '
+                        f'choose one of {KMEANS_QUOTAS}.')
     if self.anomaly_total is not None and self.anomaly_total < 1:
       raise ConfigError(f'anomaly_total={self.anomaly_total} must be >= 1.')
     if not 0 <= self.validation_fraction < 1:

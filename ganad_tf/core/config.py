@@ -22,6 +22,8 @@ from ganad_tf.errors import ConfigError
 NORMALIZATIONS = ('instance', 'batch', 'none')
 AUGMENTATIONS = ('paper', 'none', 'mnist', 'fashion_mnist', 'cifar', 'defect')
 GROUP_SCHEDULES = ('random', 'proportional')
+GENERATOR_OPTIMIZERS = ('shared', 'per_group')
+LATENT_TARGETS = ('joint', 'stop_gradient')
 SCORES = ('l1', 'l2', 'patch')
 # The benchmark datasets ganad_tf.data.datasets can load.
 DATASETS = ('mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'digits')
@@ -117,6 +119,15 @@ class TrainConfig:
     normal_group_prob: see group_schedule.
     augment: 'paper' picks the dataset's augmentation from Sec. 4.2;
       'none' disables it; or name one explicitly.
+    generator_optimizers: the paper does not say whether G's two loss
+      groups share one Adam. 'shared' (default): one Adam, one set of
+      moments for both groups. 'per_group': one Adam per group, as a TF1
+      graph with two `minimize` ops on two optimizers would keep.
+    latent_target: the latent loss |G_E(x) - G_E(G(x))|. 'joint' (default):
+      the gradient flows through both sides. 'stop_gradient': G_E(x) is a
+      fixed target and only the G_E(G(x)) side is trained.
+    disc_steps: discriminator updates per generator update. Values > 1 add
+      D-only updates on the step's batch before the joint update (paper: 1).
     seed: seeds weights, sampling, augmentation and group draws.
     jit_compile: compile the training step with XLA.
     steps_per_execution: training steps run inside one compiled call;
@@ -144,6 +155,9 @@ class TrainConfig:
   group_schedule: str = 'random'
   normal_group_prob: float = 0.5
   augment: str = 'paper'
+  generator_optimizers: str = 'shared'
+  latent_target: str = 'joint'
+  disc_steps: int = 1
   seed: int = 0
   jit_compile: bool = False
   steps_per_execution: int = 64
@@ -155,7 +169,7 @@ class TrainConfig:
   def validate(self, image_size: Optional[int] = None):
     positive_ints = ('epochs', 'batch_size', 'lr_decay_epochs', 'patch_size',
                      'patch_stride', 'top_patches', 'steps_per_execution',
-                     'checkpoint_every_epochs')
+                     'checkpoint_every_epochs', 'disc_steps')
     for name in positive_ints:
       value = getattr(self, name)
       if not isinstance(value, int) or value < 1:
@@ -179,6 +193,13 @@ class TrainConfig:
                         f'choose one of {GROUP_SCHEDULES}.')
     if not 0 <= self.normal_group_prob <= 1:
       raise ConfigError('normal_group_prob must be in [0, 1].')
+    if self.generator_optimizers not in GENERATOR_OPTIMIZERS:
+      raise ConfigError(
+          f'Unknown generator_optimizers {self.generator_optimizers!r}; '
+          f'choose one of {GENERATOR_OPTIMIZERS}.')
+    if self.latent_target not in LATENT_TARGETS:
+      raise ConfigError(f'Unknown latent_target {self.latent_target!r}; '
+                        f'choose one of {LATENT_TARGETS}.')
     if self.augment not in AUGMENTATIONS:
       raise ConfigError(f'Unknown augment {self.augment!r}; choose one of '
                         f'{AUGMENTATIONS}.')
@@ -300,6 +321,15 @@ NON_RESULT_FIELDS = {
 }
 
 
+# Fields added after runs were committed: left out of the fingerprint while
+# at their default, so that those runs keep their identity and resume.
+OMITTED_AT_DEFAULT = {
+    'train': {'generator_optimizers': 'shared', 'latent_target': 'joint',
+              'disc_steps': 1},
+    'data': {'kmeans_quotas': 'proportional'},
+}
+
+
 def fingerprint(config: CoreConfig) -> str:
   """A short hash of everything that determines a run's result.
 
@@ -309,6 +339,10 @@ def fingerprint(config: CoreConfig) -> str:
   values = config.to_dict()
   for section, names in NON_RESULT_FIELDS.items():
     for name in names:
-      values[section].pop(name, None)
+      values.get(section, {}).pop(name, None)
+  for section, defaults in OMITTED_AT_DEFAULT.items():
+    for name, default in defaults.items():
+      if section in values and values[section].get(name, default) == default:
+        values[section].pop(name, None)
   text = json.dumps(values, sort_keys=True, default=str)
   return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -68,6 +68,9 @@ class StepSpec:
   adam_epsilon: float
   num_replicas: int = 1
   jit_compile: bool = False
+  generator_optimizers: str = 'shared'
+  latent_target: str = 'joint'
+  disc_steps: int = 1
 
   @classmethod
   def from_config(cls, config: CoreConfig, image_shape: Sequence[int],
@@ -83,7 +86,9 @@ class StepSpec:
         augmentation=augment_lib.resolve(train.augment, dataset),
         norm=config.model.norm, adam_beta1=train.adam_beta1,
         adam_beta2=train.adam_beta2, adam_epsilon=train.adam_epsilon,
-        num_replicas=num_replicas, jit_compile=train.jit_compile)
+        num_replicas=num_replicas, jit_compile=train.jit_compile,
+        generator_optimizers=train.generator_optimizers,
+        latent_target=train.latent_target, disc_steps=train.disc_steps)
 
   def uses(self, loss: str) -> bool:
     return loss in self.losses_on
@@ -105,9 +110,19 @@ class Networks(NamedTuple):
 
 
 class Optimizers(NamedTuple):
-  generator: Adam
+  generator: Adam  # G in both groups, or in the normal group only
   disc_normal: Adam
   disc_anomaly: Adam
+  # G in the anomaly group with generator_optimizers='per_group'.
+  generator_anomaly: Optional[Adam] = None
+
+  def generator_for(self, group: int) -> Adam:
+    if group == ANOMALY_GROUP and self.generator_anomaly is not None:
+      return self.generator_anomaly
+    return self.generator
+
+  def discriminator_for(self, group: int) -> Adam:
+    return self.disc_normal if group == NORMAL_GROUP else self.disc_anomaly
 
 
 class RunState(tf.Module):
@@ -175,8 +190,10 @@ def normal_group_losses(networks: Networks, spec: StepSpec, run: RunState,
                                         spec.patch_size, spec.patch_stride,
                                         spec.top_patches)
   if spec.uses('latent'):
+    target = (tf.stop_gradient(latent) if spec.latent_target == 'stop_gradient'
+              else latent)
     values['latent'] = losses.latent_loss(
-        latent, networks.encoder(reconstructions, training=True))
+        target, networks.encoder(reconstructions, training=True))
   disc_loss = None
   if spec.uses('adv'):
     values['adv'], disc_loss = adversarial_losses(
@@ -223,6 +240,18 @@ def group_gradients(networks: Networks, spec: StepSpec, run: RunState,
   del tape
   vector = tf.stack([values.get(n, tf.constant(0.0)) for n in LOSS_NAMES])
   return vector, gen_grads, disc_grads
+
+
+def disc_only_gradients(networks: Networks, images, group: int):
+  """The group's D loss and its gradient, G fixed (the extra D steps)."""
+  disc = (networks.disc_normal if group == NORMAL_GROUP else
+          networks.disc_anomaly)
+  reconstructions = tf.stop_gradient(
+      networks.generator(images, training=True)[0])
+  with tf.GradientTape() as tape:
+    loss = losses.discriminator_loss(disc(images, training=True),
+                                     disc(reconstructions, training=True))
+  return loss, tape.gradient(loss, disc.trainable_variables)
 
 
 # Batches ------------------------------------------------------------------
@@ -317,27 +346,45 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
 
   Returns:
     (loss vector in LOSS_NAMES order, finite flag, is_normal flag). When not
-    finite, no weight, optimizer state or counter changed.
+    finite, no weight, optimizer state or counter changed (except, with
+    disc_steps > 1, D updates of the extra D steps before the bad one).
   """
   strategy = strategy or tf.distribute.get_strategy()
   step_seed, is_normal = draw_group(run)
 
   def group_step(group: int, images):
-    disc_optimizer = (optimizers.disc_normal if group == NORMAL_GROUP else
-                      optimizers.disc_anomaly)
+    disc_optimizer = optimizers.discriminator_for(group)
+    uses_disc = spec.uses('adv' if group == NORMAL_GROUP else 'anomaly_adv')
+
+    def extra_disc_step(batch):
+      # disc_steps > 1: D-only updates on this batch before the joint one.
+      # A non-finite one is skipped, and makes the step non-finite.
+      loss, grads = _mean_over_replicas(strategy, spec, strategy.run(
+          lambda b: disc_only_gradients(networks, _replica_slice(b, spec),
+                                        group), args=(batch,)))
+      finite = all_finite(loss, grads)
+      with tf.control_dependencies([tf.cond(
+          finite, lambda: tf.group(disc_optimizer.apply(grads)), tf.no_op)]):
+        return tf.identity(finite)
 
     def run_group():
       batch = next_batch(images, group, spec, run, step_seed)
-      per_replica = strategy.run(
-          lambda b: group_gradients(networks, spec, run,
-                                    _replica_slice(b, spec), group),
-          args=(batch,))
+      extra_finite = tf.constant(True)
+      for _ in range(spec.disc_steps - 1 if uses_disc else 0):
+        with tf.control_dependencies([extra_finite]):
+          extra_finite = tf.logical_and(extra_finite, extra_disc_step(batch))
+      with tf.control_dependencies([extra_finite]):
+        per_replica = strategy.run(
+            lambda b: group_gradients(networks, spec, run,
+                                      _replica_slice(b, spec), group),
+            args=(batch,))
       vector, gen_grads, disc_grads = _mean_over_replicas(
           strategy, spec, per_replica)
-      finite = all_finite(vector, list(gen_grads) + list(disc_grads))
+      finite = tf.logical_and(
+          extra_finite, all_finite(vector, list(gen_grads) + list(disc_grads)))
 
       def update():
-        ops = [optimizers.generator.apply(gen_grads)]
+        ops = [optimizers.generator_for(group).apply(gen_grads)]
         if disc_grads:
           ops.append(disc_optimizer.apply(disc_grads))
         with tf.control_dependencies(ops):

@@ -97,21 +97,28 @@ class Trainer:
     self.model_config = config.model
     with self.strategy.scope():
       self.networks = self._build_networks()
-      self.optimizers = train_step.Optimizers(*(
-          Adam(model.trainable_variables, config.train.learning_rate,
-               self.spec.adam_beta1, self.spec.adam_beta2,
-               self.spec.adam_epsilon, name=f'{name}_optimizer')
-          for name, model in (('generator', self.networks.generator),
-                              ('disc_normal', self.networks.disc_normal),
-                              ('disc_anomaly', self.networks.disc_anomaly))))
+      def adam(name, model):
+        return Adam(model.trainable_variables, config.train.learning_rate,
+                    self.spec.adam_beta1, self.spec.adam_beta2,
+                    self.spec.adam_epsilon, name=f'{name}_optimizer')
+      per_group = self.spec.generator_optimizers == 'per_group'
+      self.optimizers = train_step.Optimizers(
+          generator=adam('generator', self.networks.generator),
+          disc_normal=adam('disc_normal', self.networks.disc_normal),
+          disc_anomaly=adam('disc_anomaly', self.networks.disc_anomaly),
+          generator_anomaly=(adam('generator_anomaly', self.networks.generator)
+                             if per_group else None))
     self.run_state = train_step.RunState()
-    self.checkpoint = tf.train.Checkpoint(
+    tracked = dict(
         generator=self.generator, disc_normal=self.disc_normal,
         disc_anomaly=self.disc_anomaly,
         gen_optimizer=self.optimizers.generator,
         disc_normal_optimizer=self.optimizers.disc_normal,
         disc_anomaly_optimizer=self.optimizers.disc_anomaly,
         step=self.run_state.step, group_batches=self.run_state.group_batches)
+    if per_group:
+      tracked['gen_anomaly_optimizer'] = self.optimizers.generator_anomaly
+    self.checkpoint = tf.train.Checkpoint(**tracked)
     self._initial_weights: Dict[int, List[List[np.ndarray]]] = {}
     self.config = config  # the current run's; see fit(config=...)
     self.manager: Optional[tf.train.CheckpointManager] = None
@@ -185,6 +192,9 @@ class Trainer:
   def _models(self):
     return (self.generator, self.disc_normal, self.disc_anomaly)
 
+  def _all_optimizers(self) -> List[Adam]:
+    return [o for o in self.optimizers if o is not None]
+
   # Per-run state -------------------------------------------------------------
 
   def initial_weights(self, seed: int) -> List[List[np.ndarray]]:
@@ -198,7 +208,7 @@ class Trainer:
     """Initial weights for `seed`, fresh optimizers, step 0."""
     for model, values in zip(self._models(), self.initial_weights(seed)):
       model.set_weights(values)
-    for optimizer in self.optimizers:
+    for optimizer in self._all_optimizers():
       optimizer.reset()
     self.run_state.step.assign(0)
     self.run_state.group_batches.assign([0, 0])
@@ -322,7 +332,7 @@ class Trainer:
 
   def _set_learning_rate(self, epoch: int):
     rate = self.learning_rate_at(epoch)
-    for optimizer in self.optimizers:
+    for optimizer in self._all_optimizers():
       optimizer.learning_rate.assign(rate)
 
   def _loop(self, start_step: int, images) -> TrainResult:
