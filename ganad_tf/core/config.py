@@ -11,14 +11,13 @@ import hashlib
 import json
 from typing import Any, Dict, Optional
 
+from ganad_tf.data import registry
 from ganad_tf.errors import ConfigError
 
 NORMALIZATIONS = ('instance', 'batch', 'none')
 AUGMENTATIONS = ('paper', 'none', 'mnist', 'fashion_mnist', 'cifar', 'defect')
 GROUP_SCHEDULES = ('random', 'proportional')
 SCORES = ('l1', 'l2', 'patch')
-# The benchmark datasets ganad_tf.data.datasets can load.
-DATASETS = ('mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'digits')
 
 
 @dataclasses.dataclass
@@ -196,7 +195,7 @@ class DataConfig:
   """Which data a run trains on and how the training set is sampled.
 
   Attributes:
-    dataset: one of ganad_tf.data.datasets.DATASETS, or 'folder'.
+    dataset: one of ganad_tf.data.registry.NAMES, or 'folder'.
     data_dir: folder with the dataset's canonical files; None uses tfds
       (or the embedded copy for digits).
     tfds_data_dir: where tfds keeps prepared datasets; None is tfds' default.
@@ -219,7 +218,7 @@ class DataConfig:
   sampling_seed: int = 0
 
   def validate(self):
-    known = DATASETS + ('folder',)
+    known = registry.NAMES + (registry.FOLDER,)
     if self.dataset not in known:
       raise ConfigError(f'Unknown dataset {self.dataset!r}; choose one of '
                         f'{", ".join(known)} (--dataset).')
