@@ -8,7 +8,9 @@ import pytest
 from PIL import Image
 
 from ganad_tf.data import folder_data
-from ganad_tf.data import synthetic
+from ganad_tf.data.synthetic.config import SyntheticConfig
+from ganad_tf.data.synthetic.samples import generate_arrays
+from ganad_tf.data.synthetic.writer import generate_dataset
 from ganad_tf.errors import ConfigError, DatasetError
 
 COUNTS = {'normal': 6, 'scratch': 3, 'stamped': 2, 'stain': 1}
@@ -17,7 +19,7 @@ COUNTS = {'normal': 6, 'scratch': 3, 'stamped': 2, 'stain': 1}
 @pytest.fixture(scope='module')
 def synth_dir(tmp_path_factory):
   folder = str(tmp_path_factory.mktemp('folder_data') / 'set')
-  synthetic.generate_dataset(folder, synthetic.SyntheticConfig(
+  generate_dataset(folder, SyntheticConfig(
       width=256, height=128, counts=dict(COUNTS), seed=3))
   return folder
 
@@ -43,7 +45,7 @@ def test_reads_the_synthetic_layout_with_masks(synth_dir):
   # Masks for every defect image, none for normal ones; they match the
   # generator's masks exactly.
   assert all(m is None for m in data.masks[:6])
-  _, kinds, masks = synthetic.generate_arrays(synthetic.SyntheticConfig(
+  _, kinds, masks = generate_arrays(SyntheticConfig(
       width=256, height=128, counts=dict(COUNTS), seed=3))
   index = data.files.index(os.path.join('stain', 'stain_0000.png'))
   np.testing.assert_array_equal(data.masks[index], masks[kinds.index('stain')])
@@ -187,3 +189,4 @@ def test_listing_fingerprint_changes_when_images_change(tmp_path):
   _write(str(tmp_path / 'normal' / 'b.png'), _gray(rng))
   assert folder_data.listing_fingerprint(str(tmp_path)) != first
   assert folder_data.listing_fingerprint(str(tmp_path / 'missing')) is None
+
