@@ -5,23 +5,24 @@ Example:
 
 Writes <output_dir>/{normal,scratch,stamped,stain}/*.png, the defect masks
 under <output_dir>/masks/ and <output_dir>/manifest.json (see
-ganad_tf.data.synthetic.generate_dataset).
+ganad_tf.data.synthetic.writer.generate_dataset).
 """
 
 from absl import flags
 
 from experiments import flags as experiment_flags
 
-from ganad_tf.data import synthetic
+from ganad_tf.data.synthetic.config import KINDS, SyntheticConfig
+from ganad_tf.data.synthetic.writer import generate_dataset
 
 FLAGS = flags.FLAGS
-_DEFAULTS = synthetic.SyntheticConfig()
+_DEFAULTS = SyntheticConfig()
 
 flags.DEFINE_string('output_dir', None, 'Folder to write the data set into.')
 flags.DEFINE_integer('width', _DEFAULTS.width, 'Image width in pixels.')
 flags.DEFINE_integer('height', _DEFAULTS.height, 'Image height in pixels.')
 flags.DEFINE_integer('channels', _DEFAULTS.channels, '1 (gray) or 3 (RGB).')
-for _kind in synthetic.KINDS:
+for _kind in KINDS:
   flags.DEFINE_integer(f'num_{_kind}', _DEFAULTS.counts[_kind],
                        f'Number of {_kind} images.')
 flags.DEFINE_integer('seed', _DEFAULTS.seed, 'Random seed (>= 0).')
@@ -35,11 +36,11 @@ flags.mark_flag_as_required('output_dir')
 
 def main(argv):
   experiment_flags.start_logging(argv)
-  config = synthetic.SyntheticConfig(
+  config = SyntheticConfig(
       width=FLAGS.width, height=FLAGS.height, channels=FLAGS.channels,
-      counts={kind: getattr(FLAGS, f'num_{kind}') for kind in synthetic.KINDS},
+      counts={kind: getattr(FLAGS, f'num_{kind}') for kind in KINDS},
       seed=FLAGS.seed)
-  manifest = synthetic.generate_dataset(
+  manifest = generate_dataset(
       FLAGS.output_dir, config, overwrite=FLAGS.overwrite,
       num_workers=FLAGS.num_workers)
   defects = sum(len(record['defects']) for record in manifest['images'])

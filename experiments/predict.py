@@ -20,7 +20,7 @@ from absl import flags
 
 from experiments import flags as experiment_flags
 from ganad_tf.inspection import detector as detector_lib
-from ganad_tf.data import folder_data
+from ganad_tf.data import image_files
 from ganad_tf import io_utils
 
 flags.DEFINE_string('model', None, 'Model folder written by '
@@ -41,7 +41,7 @@ FLAGS = flags.FLAGS
 def main(argv):
   experiment_flags.start_logging(argv)
   detector = detector_lib.Detector.load(FLAGS.model)
-  paths = folder_data.find_images(FLAGS.images)
+  paths = image_files.find_images(FLAGS.images)
   root = FLAGS.images if os.path.isdir(FLAGS.images) else None
   summary = detector_lib.predict_files(
       detector, paths, FLAGS.output_dir, root=root, overlays=FLAGS.overlays,

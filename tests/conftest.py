@@ -47,3 +47,16 @@ def finished_run(tmp_path_factory):
   results = benchmark.run_benchmark(digits_config(), output_dir,
                                     normal_classes=[0, 7], command='test')
   return output_dir, results
+
+
+# Images per kind in the small synthetic sets of the test_synthetic_* files.
+SMALL_SYNTHETIC_COUNTS = {'normal': 3, 'scratch': 2, 'stamped': 2, 'stain': 2}
+
+
+def small_synthetic(**overrides):
+  """A 256x128 SyntheticConfig of SMALL_SYNTHETIC_COUNTS images, seed 7."""
+  from ganad_tf.data.synthetic.config import SyntheticConfig
+  values = dict(width=256, height=128, counts=dict(SMALL_SYNTHETIC_COUNTS),
+                seed=7)
+  values.update(overrides)
+  return SyntheticConfig(**values)

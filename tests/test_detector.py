@@ -20,7 +20,8 @@ from ganad_tf.data import folder_data
 from ganad_tf import io_utils
 from ganad_tf.inspection import patches
 from ganad_tf.core import scoring
-from ganad_tf.data import synthetic
+from ganad_tf.data.synthetic.config import SyntheticConfig
+from ganad_tf.data.synthetic.writer import generate_dataset
 from ganad_tf.errors import ConfigError, DatasetError, InputError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,7 +46,7 @@ def cache():
 @pytest.fixture(scope='module')
 def synth_dir(tmp_path_factory):
   folder = str(tmp_path_factory.mktemp('detector') / 'data')
-  synthetic.generate_dataset(folder, synthetic.SyntheticConfig(
+  generate_dataset(folder, SyntheticConfig(
       width=256, height=128, counts=dict(COUNTS), seed=5))
   return folder
 

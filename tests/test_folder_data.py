@@ -8,8 +8,11 @@ import pytest
 from PIL import Image
 
 from ganad_tf.data import folder_data
-from ganad_tf.data import synthetic
-from ganad_tf.errors import ConfigError, DatasetError
+from ganad_tf.data import image_files
+from ganad_tf.data.synthetic.config import SyntheticConfig
+from ganad_tf.data.synthetic.samples import generate_arrays
+from ganad_tf.data.synthetic.writer import generate_dataset
+from ganad_tf.errors import ConfigError, DatasetError, InputError
 
 COUNTS = {'normal': 6, 'scratch': 3, 'stamped': 2, 'stain': 1}
 
@@ -17,7 +20,7 @@ COUNTS = {'normal': 6, 'scratch': 3, 'stamped': 2, 'stain': 1}
 @pytest.fixture(scope='module')
 def synth_dir(tmp_path_factory):
   folder = str(tmp_path_factory.mktemp('folder_data') / 'set')
-  synthetic.generate_dataset(folder, synthetic.SyntheticConfig(
+  generate_dataset(folder, SyntheticConfig(
       width=256, height=128, counts=dict(COUNTS), seed=3))
   return folder
 
@@ -43,7 +46,7 @@ def test_reads_the_synthetic_layout_with_masks(synth_dir):
   # Masks for every defect image, none for normal ones; they match the
   # generator's masks exactly.
   assert all(m is None for m in data.masks[:6])
-  _, kinds, masks = synthetic.generate_arrays(synthetic.SyntheticConfig(
+  _, kinds, masks = generate_arrays(SyntheticConfig(
       width=256, height=128, counts=dict(COUNTS), seed=3))
   index = data.files.index(os.path.join('stain', 'stain_0000.png'))
   np.testing.assert_array_equal(data.masks[index], masks[kinds.index('stain')])
@@ -167,13 +170,13 @@ def test_find_and_load_images_for_scoring(tmp_path):
   _write(f'{root}/masks/x/a.png', _gray(rng))
   with open(f'{root}/x/c.png', 'wb') as handle:
     handle.write(b'junk')
-  assert len(folder_data.find_images(root)) == 3  # masks/ skipped
-  assert len(folder_data.find_images(f'{root}/x/*.png')) == 3
-  assert folder_data.find_images(f'{root}/x/a.png') == [f'{root}/x/a.png']
+  assert len(image_files.find_images(root)) == 3  # masks/ skipped
+  assert len(image_files.find_images(f'{root}/x/*.png')) == 3
+  assert image_files.find_images(f'{root}/x/a.png') == [f'{root}/x/a.png']
   with pytest.raises(DatasetError, match='No PNG/JPEG/BMP'):
-    folder_data.find_images(f'{root}/*.jpg')
+    image_files.find_images(f'{root}/*.jpg')
   images, used, skipped = folder_data.load_images(
-      folder_data.find_images(root), 3, (32, 48))
+      image_files.find_images(root), 3, (32, 48))
   assert images.shape == (1, 32, 48, 3) and used == [f'{root}/x/a.png']
   assert sorted(os.path.basename(s.path) for s in skipped) == ['b.png',
                                                                 'c.png']
@@ -187,3 +190,18 @@ def test_listing_fingerprint_changes_when_images_change(tmp_path):
   _write(str(tmp_path / 'normal' / 'b.png'), _gray(rng))
   assert folder_data.listing_fingerprint(str(tmp_path)) != first
   assert folder_data.listing_fingerprint(str(tmp_path / 'missing')) is None
+
+
+def test_from_arrays_checks_the_pixels():
+  normal = np.zeros((3, 8, 8), np.uint8)  # gray may omit the channel axis
+  anomaly = np.full((2, 8, 8, 1), 255, np.uint8)
+  data = folder_data.from_arrays(normal, anomaly, ['dent', 'scratch'])
+  assert data.images.shape == (5, 8, 8, 1)
+  assert data.kinds == ['normal', 'dent', 'scratch']
+  np.testing.assert_array_equal(data.labels, [0, 0, 0, 1, 2])
+  with pytest.raises(InputError, match='normal_images must be uint8'):
+    folder_data.from_arrays(normal.astype(np.float32))
+  with pytest.raises(InputError, match='anomaly_images have 2 channels'):
+    folder_data.from_arrays(normal, np.zeros((1, 8, 8, 2), np.uint8))
+  with pytest.raises(DatasetError, match='give both one'):
+    folder_data.from_arrays(normal, np.zeros((1, 4, 4, 1), np.uint8))

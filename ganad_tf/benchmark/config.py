@@ -9,12 +9,11 @@ committed run's fingerprint) is the same as before the configs were split.
 import dataclasses
 from typing import Optional
 
+from ganad_tf.data import registry
 from ganad_tf.core.config import CoreConfig, EvalConfig, check_image_size
 from ganad_tf.errors import ConfigError
 
 KMEANS_QUOTAS = ('proportional', 'equal')
-# The benchmark datasets ganad_tf.data.datasets can load.
-DATASETS = ('mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'digits')
 
 
 @dataclasses.dataclass
@@ -22,7 +21,7 @@ class DataConfig:
   """Which data a run trains on and how the training set is sampled.
 
   Attributes:
-    dataset: one of DATASETS.
+    dataset: one of ganad_tf.data.registry.NAMES.
     data_dir: folder with the dataset's canonical files; None uses tfds
       (or the embedded copy for digits).
     tfds_data_dir: where tfds keeps prepared datasets; None is tfds' default.
@@ -50,9 +49,9 @@ class DataConfig:
   sampling_seed: int = 0
 
   def validate(self):
-    if self.dataset not in DATASETS:
+    if self.dataset not in registry.NAMES:
       raise ConfigError(f'Unknown dataset {self.dataset!r}; choose one of '
-                        f'{", ".join(DATASETS)} (--dataset).')
+                        f'{", ".join(registry.NAMES)} (--dataset).')
     check_image_size(self.image_size)
     if self.kmeans_k < 1:
       raise ConfigError(f'kmeans_k={self.kmeans_k} must be >= 1.')

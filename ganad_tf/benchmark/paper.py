@@ -2,15 +2,9 @@
 
 Only numbers stated in the paper's text are here (see NOTES.md): its
 per-class Table 5 is garbled in the available copy and is not quoted.
+The Sec. 4.3 benchmark AUROC of each dataset is in its entry of
+ganad_tf.data.registry (`paper_auroc`).
 """
-
-# Sec. 4.3: mean and standard deviation of the per-class AUROC (%).
-BENCHMARK_AUROC = {
-    'mnist': (99.7, 0.16),
-    'fashion_mnist': (98.6, 1.20),
-    'cifar10': (90.6, 3.14),
-    'cifar100': (87.4, 4.80),
-}
 
 # The best earlier method the text names for each dataset (ARNet).
 BEST_PRIOR_AUROC = {

@@ -30,10 +30,10 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 
 from ganad_tf.data import datasets
+from ganad_tf.data import registry
 from ganad_tf.core import distribute
 from ganad_tf import io_utils
 from ganad_tf.core import metrics
-from ganad_tf.benchmark import paper
 from ganad_tf.core import runtime
 from ganad_tf.data import sampling
 from ganad_tf.data import splits
@@ -477,7 +477,7 @@ def collect_results(config: BenchmarkConfig, data: PreparedData,
   discriminator = models.build_discriminator(
       image_shape, model_cfg.base_channels, model_cfg.norm,
       model_cfg.disc_final_channels)
-  claimed = paper.BENCHMARK_AUROC.get(data.name)
+  claimed = registry.get(data.name).paper_auroc
   results = {
       'dataset': data.name,
       'data_source': data.source,

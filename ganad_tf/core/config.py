@@ -25,8 +25,6 @@ GROUP_SCHEDULES = ('random', 'proportional')
 GENERATOR_OPTIMIZERS = ('shared', 'per_group')
 LATENT_TARGETS = ('joint', 'stop_gradient')
 SCORES = ('l1', 'l2', 'patch')
-# The benchmark datasets ganad_tf.data.datasets can load.
-DATASETS = ('mnist', 'fashion_mnist', 'cifar10', 'cifar100', 'digits')
 
 
 @dataclasses.dataclass

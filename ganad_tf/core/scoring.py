@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganad_tf.core import losses
-from ganad_tf.data.checks import check_images
+from ganad_tf.data.checks import check_model_batch
 from ganad_tf.core.config import SCORES
 from ganad_tf.errors import ConfigError
 
@@ -72,8 +72,8 @@ class Scorer:
                             reduce_retracing=True, autograph=False)
 
   def _batches(self, images: np.ndarray, fn: Callable):
-    images = check_images(images, 'Images to score',
-                          tuple(self.generator.input_shape[1:]))
+    images = check_model_batch(images, 'Images to score',
+                               tuple(self.generator.input_shape[1:]))
     outputs = []
     for start in range(0, len(images), self.batch_size):
       batch = images[start:start + self.batch_size]

@@ -26,7 +26,7 @@ from ganad_tf.core import distribute
 from ganad_tf import io_utils
 from ganad_tf.core import models
 from ganad_tf.core import train_step
-from ganad_tf.data.checks import check_images
+from ganad_tf.data.checks import check_model_batch
 from ganad_tf.core.config import CoreConfig
 from ganad_tf.errors import ConfigError, DatasetError, NonFiniteLossError
 from ganad_tf.core.optimizer import Adam
@@ -251,8 +251,8 @@ class Trainer:
                         'or off, batch, patch, model, Adam constants or '
                         'augmentation); build a new Trainer for it.')
     config.validate(image_size=self.image_shape[0])
-    normal_images = check_images(normal_images, 'Normal training images',
-                                 self.image_shape)
+    normal_images = check_model_batch(
+        normal_images, 'Normal training images', self.image_shape)
     if not len(normal_images):
       raise DatasetError('There are no normal training images.')
     if self.spec.uses_anomaly_group:
@@ -261,8 +261,8 @@ class Trainer:
             'The anomaly loss group is on but there are no anomaly training '
             'images. Supply anomalies, or switch the group off with '
             '--w_abc=0 --w_anomaly_adv=0.')
-      anomaly_images = check_images(anomaly_images, 'Anomaly training images',
-                                    self.image_shape)
+      anomaly_images = check_model_batch(
+          anomaly_images, 'Anomaly training images', self.image_shape)
     else:
       anomaly_images = normal_images[:0]
     self.config = config

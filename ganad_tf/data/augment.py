@@ -11,6 +11,7 @@ from typing import Callable, Optional
 
 import tensorflow as tf
 
+from ganad_tf.data import registry
 from ganad_tf.errors import ConfigError
 
 Augmenter = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
@@ -104,21 +105,13 @@ PIPELINES = {
     'defect': (random_flips, random_rot90),
 }
 
-# What `augment='paper'` means for each dataset.
-PAPER_AUGMENTATION = {
-    'mnist': 'mnist',
-    'digits': 'mnist',
-    'fashion_mnist': 'fashion_mnist',
-    'cifar10': 'cifar',
-    'cifar100': 'cifar',
-    'folder': 'defect',
-}
-
-
 def resolve(augment: str, dataset: str) -> str:
-  """Names the pipeline for an `augment` setting and a dataset."""
+  """Names the pipeline for an `augment` setting and a dataset.
+
+  What 'paper' means for each dataset is in ganad_tf.data.registry.
+  """
   if augment == 'paper':
-    return PAPER_AUGMENTATION.get(dataset, 'none')
+    return registry.paper_augmentation(dataset)
   if augment not in PIPELINES:
     raise ConfigError(f'Unknown augmentation {augment!r}; choose paper or one '
                       f'of {sorted(PIPELINES)}.')

@@ -1,15 +1,122 @@
-"""Validation of image arrays handed to training and scoring."""
+"""The one home of image validation; each check says what it accepts.
 
-from typing import Optional
+Three kinds of image arrays cross the package's boundaries:
+
+  uint8 pixels 0..255        data files, folders, painters:
+                             check_uint8_batch, check_uint8_image
+  raw pixel values 0..255    what users score (uint8, or float/int values):
+                             check_pixel_values
+  model range [-1, 1]        float32 batches the networks take:
+                             check_model_batch (see ganad_tf.core.pixels)
+
+Every check raises InputError naming the problem and the fix. The model
+input *shape* of a network is checked by models.check_input_shape.
+"""
+
+from typing import Optional, Sequence
 
 import numpy as np
 
 from ganad_tf.errors import InputError
 
 
-def check_images(images: np.ndarray, what: str,
-                 expected_shape: Optional[tuple] = None) -> np.ndarray:
-  """Validates a float image batch scaled to [-1, 1].
+def check_uint8_batch(images, what: str,
+                      channels: Optional[Sequence[int]] = None
+                      ) -> np.ndarray:
+  """Validates a batch of uint8 pixels 0..255.
+
+  Args:
+    images: uint8 [N, H, W, C], or [N, H, W] for one channel.
+    what: how to call the images in error messages.
+    channels: the allowed channel counts, or None for any.
+
+  Returns:
+    The images as a uint8 [N, H, W, C] array (not copied).
+
+  Raises:
+    InputError: wrong rank, dtype, channel count or an empty axis.
+  """
+  given = type(images).__name__
+  is_array = isinstance(images, np.ndarray)
+  images = np.asarray(images)
+  if images.ndim == 3:
+    images = images[..., np.newaxis]
+  if images.ndim != 4:
+    raise InputError(
+        f'{what} must be uint8 images [N, H, W, C] or [N, H, W], got shape '
+        f'{images.shape}; add or remove axes to match.')
+  if images.dtype != np.uint8:
+    if not is_array:
+      raise InputError(
+          f'{what} must be a numpy array of uint8 pixels 0..255, got a '
+          f'{given}; pass np.asarray(images, dtype=np.uint8).')
+    raise InputError(
+        f'{what} must be uint8 pixels 0..255, got {images.dtype}; convert '
+        'with np.clip(images, 0, 255).astype(np.uint8) after scaling to '
+        '0..255.')
+  if min(images.shape[1:]) < 1:
+    raise InputError(f'{what} have shape {images.shape} with an empty axis; '
+                     'pass [N, H, W, C] with H, W, C >= 1.')
+  if channels is not None and images.shape[3] not in channels:
+    raise InputError(
+        f'{what} have {images.shape[3]} channels; use '
+        f'{" or ".join(str(c) for c in channels)} (gray 1, RGB 3): '
+        'convert them first.')
+  return images
+
+
+def check_uint8_image(image, what: str,
+                      channels: Sequence[int] = (1, 3)) -> np.ndarray:
+  """Validates one uint8 image [H, W, C] with an allowed channel count.
+
+  Returns:
+    The image itself.
+
+  Raises:
+    InputError: not a numpy array, or wrong rank, dtype or channels.
+  """
+  if (not isinstance(image, np.ndarray) or image.dtype != np.uint8 or
+      image.ndim != 3 or image.shape[2] not in channels):
+    wanted = ' or '.join(str(c) for c in channels)
+    raise InputError(
+        f'{what} must be one uint8 image [H, W, {wanted}], got '
+        f'{getattr(image, "dtype", type(image).__name__)} '
+        f'{getattr(image, "shape", "")}; add a channel axis to gray images '
+        '(image[..., None]) and convert pixels with .astype(np.uint8).')
+  return image
+
+
+def check_pixel_values(images, what: str) -> np.ndarray:
+  """Validates raw pixel values 0..255 of any numeric dtype.
+
+  uint8 passes as is; float and integer arrays must be finite and inside
+  0..255. The shape is not checked.
+
+  Returns:
+    The images as an array, not copied or converted.
+
+  Raises:
+    InputError: non-numeric dtype, NaN/Inf, or values outside 0..255.
+  """
+  images = np.asarray(images)
+  if images.dtype == np.uint8:
+    return images
+  if not (np.issubdtype(images.dtype, np.floating) or
+          np.issubdtype(images.dtype, np.integer)):
+    raise InputError(f'{what} must hold numbers, got dtype {images.dtype}.')
+  if np.issubdtype(images.dtype, np.floating):
+    check_finite(images, what)
+  if images.size and (images.min() < 0 or images.max() > 255):
+    raise InputError(
+        f'{what} must hold pixel values 0..255 (raw image values); found '
+        f'[{images.min():.3g}, {images.max():.3g}]. If the images are '
+        'scaled to [0, 1], multiply them by 255.')
+  return images
+
+
+def check_model_batch(images, what: str,
+                      expected_shape: Optional[tuple] = None) -> np.ndarray:
+  """Validates a float batch scaled to the model range [-1, 1].
 
   Args:
     images: (N, H, W, C) array.

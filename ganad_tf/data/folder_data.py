@@ -1,6 +1,6 @@
 """Reading an inspection data set from a folder of images.
 
-Layout (the one `ganad_tf.data.synthetic.generate_dataset` writes):
+Layout (the one `ganad_tf.data.synthetic.writer.generate_dataset` writes):
 
   DATA/normal/...          defect-free images (required)
   DATA/<kind>/...          one folder per defect kind, any names
@@ -15,34 +15,28 @@ colour. A file that cannot be decoded is logged, skipped and listed in
 must have one size unless `resize_to` is given.
 
 The validation split is ganad_tf.data.splits.validation_mask, stratified by
-kind.
+kind. Finding and decoding single files is image_files.py.
 """
 
 import collections
 import dataclasses
-import glob
 import hashlib
 import logging
 import os
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from PIL import Image
 
+from ganad_tf.data import checks
+from ganad_tf.data import image_files
+from ganad_tf.data.image_files import MASKS_DIR
 from ganad_tf.inspection import patches
 from ganad_tf.errors import ConfigError, DatasetError
 
 logger = logging.getLogger('ganad_tf')
 
 NORMAL = 'normal'
-MASKS_DIR = 'masks'
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp')
 CHANNEL_CHOICES = ('auto', '1', '3')
-# Pillow modes whose pixels are one intensity.
-_GRAY_MODES = ('1', 'L', 'LA', 'La', 'I', 'I;16', 'I;16B', 'I;16L', 'I;16N',
-               'F')
-# How many example files an error message lists per problem.
-_EXAMPLES = 5
 
 
 @dataclasses.dataclass
@@ -124,11 +118,17 @@ def from_arrays(normal_images: np.ndarray,
     anomaly_images: uint8 (M, H, W, C) or (M, H, W), or None.
     anomaly_kinds: kind name of each anomaly image (default 'defect').
     anomaly_masks: optional bool (M, H, W) defect masks.
+
+  Raises:
+    InputError: images not uint8 with 1 or 3 channels (checks.py).
+    DatasetError: the two sets disagree in shape, or kinds or masks do not
+      match the anomaly images.
   """
-  parts = [_as_uint8_batch(normal_images, 'normal_images')]
+  parts = [checks.check_uint8_batch(normal_images, 'normal_images', (1, 3))]
   count = 0
   if anomaly_images is not None and len(anomaly_images):
-    parts.append(_as_uint8_batch(anomaly_images, 'anomaly_images'))
+    parts.append(
+        checks.check_uint8_batch(anomaly_images, 'anomaly_images', (1, 3)))
     count = len(parts[1])
   if len(parts) == 2 and parts[0].shape[1:] != parts[1].shape[1:]:
     raise DatasetError(
@@ -154,36 +154,6 @@ def from_arrays(normal_images: np.ndarray,
   files = ([f'normal[{i}]' for i in range(len(parts[0]))] +
            [f'{kind}[{i}]' for i, kind in enumerate(kinds_of)])
   return FolderData(None, kinds, np.concatenate(parts), labels, files, masks)
-
-
-def _as_uint8_batch(images, what: str) -> np.ndarray:
-  images = np.asarray(images)
-  if images.ndim == 3:
-    images = images[..., None]
-  if images.ndim != 4 or images.dtype != np.uint8 or images.shape[-1] not in (
-      1, 3):
-    raise DatasetError(f'{what} must be uint8 (N, H, W, 1 or 3) or (N, H, W) '
-                       f'arrays; got {images.dtype} {images.shape}.')
-  return images
-
-
-# ------------------------------------------------------------- finding ------
-
-
-def is_image_file(name: str) -> bool:
-  return name.lower().endswith(IMAGE_EXTENSIONS) and not name.startswith('.')
-
-
-def _walk_images(folder: str, skip_masks: bool = False) -> List[str]:
-  """Image files under `folder`, sorted, skipping hidden entries (and
-  `masks/` folders if skip_masks)."""
-  found = []
-  for current, dirs, names in os.walk(folder):
-    dirs[:] = sorted(d for d in dirs if not d.startswith('.') and
-                     not (skip_masks and d.lower() == MASKS_DIR))
-    found.extend(os.path.join(current, n) for n in sorted(names)
-                 if is_image_file(n))
-  return found
 
 
 def class_folders(root: str) -> Dict[str, str]:
@@ -214,7 +184,7 @@ def class_folders(root: str) -> Dict[str, str]:
                          f'{NORMAL}/.')
     folders[kind] = path
   if NORMAL not in folders:
-    loose = [e for e in entries if is_image_file(e)]
+    loose = [e for e in entries if image_files.is_image_file(e)]
     hint = (f' It holds {len(loose)} loose image(s); move the defect-free '
             f'ones into {NORMAL}/.' if loose else '')
     raise DatasetError(
@@ -236,83 +206,12 @@ def listing_fingerprint(root: str) -> Optional[str]:
   for current, dirs, names in os.walk(root):
     dirs.sort()
     for name in sorted(names):
-      if is_image_file(name):
+      if image_files.is_image_file(name):
         path = os.path.join(current, name)
         stat = os.stat(path)
         digest.update(f'{os.path.relpath(path, root)}|{stat.st_size}|'
                       f'{stat.st_mtime_ns}\n'.encode())
   return digest.hexdigest()[:16]
-
-
-def find_images(spec: str) -> List[str]:
-  """Image paths from a file, a glob pattern or a folder (recursive).
-
-  A folder is searched recursively, skipping hidden folders and `masks/`.
-
-  Raises:
-    DatasetError: nothing matches.
-  """
-  if os.path.isdir(spec):
-    found = _walk_images(spec, skip_masks=True)
-  elif os.path.isfile(spec):
-    found = [spec]
-  else:
-    found = sorted(p for p in glob.glob(spec, recursive=True)
-                   if os.path.isfile(p) and is_image_file(os.path.basename(p)))
-  if not found:
-    raise DatasetError(
-        f'No PNG/JPEG/BMP images found at {spec!r}. Pass an image file, a '
-        'folder, or a quoted glob such as "photos/*.png".')
-  return found
-
-
-# ------------------------------------------------------------- decoding -----
-
-
-def _header(path: str) -> Tuple[Tuple[int, int], str]:
-  """((height, width), mode) without decoding the pixels."""
-  with Image.open(path) as image:
-    return (image.size[1], image.size[0]), image.mode
-
-
-def _decode(path: str, resize_to: Optional[Tuple[int, int]]) -> np.ndarray:
-  """Decodes to uint8 (H, W) if the content is gray, else (H, W, 3)."""
-  with Image.open(path) as image:
-    image.load()
-    mode = image.mode
-    if mode in _GRAY_MODES:
-      array = np.asarray(image)
-      if array.dtype == bool:
-        array = array.astype(np.uint8) * 255
-      elif array.dtype != np.uint8:
-        # 16-bit and float gray: map the 16-bit range onto 8 bits.
-        array = np.clip(np.round(array.astype(np.float64) / 257.0), 0,
-                        255).astype(np.uint8)
-      if array.ndim == 3:  # LA: drop alpha
-        array = array[..., 0]
-    else:
-      array = np.asarray(image.convert('RGB'))
-      if (array[..., 0] == array[..., 1]).all() and (
-          array[..., 1] == array[..., 2]).all():
-        array = array[..., 0]
-  if resize_to is not None and array.shape[:2] != tuple(resize_to):
-    array = np.asarray(Image.fromarray(array).resize(
-        (resize_to[1], resize_to[0]), Image.BILINEAR))
-  return np.ascontiguousarray(array)
-
-
-def _to_channels(array: np.ndarray, channels: int) -> np.ndarray:
-  if array.ndim == 2:
-    array = array[..., None]
-  if array.shape[-1] == channels:
-    return array
-  if channels == 3:
-    return np.repeat(array, 3, axis=-1)
-  # ITU-R 601 luma, as Pillow's convert('L').
-  wide = array.astype(np.uint32)
-  luma = (wide[..., 0] * 299 + wide[..., 1] * 587 + wide[..., 2] * 114 +
-          500) // 1000
-  return luma.astype(np.uint8)[..., None]
 
 
 def parse_channels(channels: Union[str, int]) -> Union[str, int]:
@@ -322,12 +221,6 @@ def parse_channels(channels: Union[str, int]) -> Union[str, int]:
     raise ConfigError(f'channels={channels!r} must be auto, 1 or 3 '
                       '(--channels).')
   return text if text == 'auto' else int(text)
-
-
-def read_image(path: str, channels: int,
-               resize_to: Optional[Tuple[int, int]] = None) -> np.ndarray:
-  """One image as uint8 (H, W, channels); OSError/ValueError if unreadable."""
-  return _to_channels(_decode(path, resize_to), channels)
 
 
 def load_images(paths: Sequence[str], channels: int,
@@ -348,7 +241,7 @@ def load_images(paths: Sequence[str], channels: int,
   images, used, skipped = [], [], []
   for path in paths:
     try:
-      image = read_image(path, channels, resize_to)
+      image = image_files.read_image(path, channels, resize_to)
     except (OSError, ValueError, SyntaxError) as error:
       skipped.append(_skip(path, f'cannot be decoded ({error})'))
       continue
@@ -379,20 +272,6 @@ def _mask_path(root: str, kind_folder: str, image_path: str) -> Optional[str]:
     if os.path.isfile(candidate):
       return candidate
   return None
-
-
-def _read_mask(path: str, size: Tuple[int, int]) -> Optional[np.ndarray]:
-  try:
-    with Image.open(path) as mask:
-      mask = mask.convert('L')
-      if (mask.size[1], mask.size[0]) != tuple(size):
-        # Box filtering then "> 0" keeps thin defects when shrinking.
-        mask = mask.resize((size[1], size[0]), Image.BOX)
-      return np.asarray(mask) > 0
-  except (OSError, ValueError, SyntaxError) as error:
-    logger.warning('Ignoring mask %s: it cannot be decoded (%s).', path,
-                   error)
-    return None
 
 
 def _size_error(root: str, sizes: Dict[Tuple[int, int], List[str]]):
@@ -449,14 +328,14 @@ def load_folder(root: str, channels: Union[str, int] = 'auto',
   skipped: List[SkippedFile] = []
   sizes: Dict[Tuple[int, int], List[str]] = collections.defaultdict(list)
   for index, kind in enumerate(kinds):
-    paths = _walk_images(folders[kind])
+    paths = image_files.walk_images(folders[kind])
     if not paths:
       raise DatasetError(
           f'Class folder {folders[kind]!r} holds no PNG/JPEG/BMP images. Add '
           f'images to it{" or delete it" if kind != NORMAL else ""}.')
     for path in paths:
       try:
-        size, _ = _header(path)
+        size, _ = image_files.read_header(path)
       except (OSError, ValueError, SyntaxError) as error:
         skipped.append(_skip(path, f'cannot be opened as an image ({error})'))
         continue
@@ -469,7 +348,7 @@ def load_folder(root: str, channels: Union[str, int] = 'auto',
   arrays, labels, files, masks = [], [], [], []
   for index, path in entries:
     try:
-      array = _decode(path, resize_to)
+      array = image_files.decode(path, resize_to)
     except (OSError, ValueError, SyntaxError) as error:
       skipped.append(_skip(path, f'cannot be decoded ({error})'))
       continue
@@ -480,7 +359,7 @@ def load_folder(root: str, channels: Union[str, int] = 'auto',
     if load_masks and index > 0:
       mask_path = _mask_path(root, folders[kinds[index]], path)
       if mask_path:
-        mask = _read_mask(mask_path, array.shape[:2])
+        mask = image_files.read_mask(mask_path, array.shape[:2])
     masks.append(mask)
   labels = np.array(labels, np.int64)
   for index, kind in enumerate(kinds):
@@ -496,7 +375,7 @@ def load_folder(root: str, channels: Union[str, int] = 'auto',
   images = np.empty((len(arrays),) + arrays[0].shape[:2] + (channels,),
                     np.uint8)
   for index in range(len(arrays)):
-    images[index] = _to_channels(arrays[index], channels)
+    images[index] = image_files.to_channels(arrays[index], channels)
     arrays[index] = None  # frees memory as the batch fills
   data = FolderData(os.path.abspath(root), kinds, images, labels, files,
                     masks, skipped)

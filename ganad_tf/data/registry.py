@@ -1,0 +1,116 @@
+"""The benchmark datasets: one entry each, with what the code and paper say.
+
+This is the one home of per-dataset knowledge: native image shape, classes,
+the Sec. 4.2 augmentation and the paper's Sec. 4.3 AUROC. Loaders, configs,
+augmentation and benchmark tables read it from here. Import-light on
+purpose (no numpy, no TensorFlow) so that core/config.py can use it.
+"""
+
+import dataclasses
+from typing import Dict, Optional, Tuple
+
+from ganad_tf.errors import DatasetError
+
+# DataConfig.dataset of an inspection image folder (ganad_tf.inspection);
+# not a benchmark dataset, but it has a paper augmentation of its own.
+FOLDER = 'folder'
+FOLDER_AUGMENTATION = 'defect'
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetInfo:
+  """What is known about one benchmark dataset.
+
+  Attributes:
+    name: canonical name: lower case, '_' rather than '-'.
+    image_shape: native (height, width, channels) of its images.
+    num_classes: label values 0..num_classes-1.
+    class_names: name of each label value, num_classes of them.
+    augmentation: the augment.PIPELINES name that `augment='paper'` means
+      for it (Sec. 4.2).
+    paper_auroc: the paper's (mean, SD) AUROC in % over its classes
+      (Sec. 4.3), or None where the paper gives none.
+    input_size: model input height and width the paper trains it at.
+    in_tfds: loadable through tensorflow_datasets; otherwise embedded.
+  """
+  name: str
+  image_shape: Tuple[int, int, int]
+  num_classes: int
+  class_names: Tuple[str, ...]
+  augmentation: str
+  paper_auroc: Optional[Tuple[float, float]] = None
+  input_size: int = 32
+  in_tfds: bool = True
+
+
+_DIGITS = tuple(str(digit) for digit in range(10))
+
+# Class names are written out because tfds only knows real names after
+# preparing a dataset (offline its CIFAR-10 names are '0'..'9'), and the
+# local loaders need them too.
+_ENTRIES = (
+    DatasetInfo(
+        name='mnist', image_shape=(28, 28, 1), num_classes=10,
+        class_names=_DIGITS, augmentation='mnist',
+        paper_auroc=(99.7, 0.16)),
+    DatasetInfo(
+        name='fashion_mnist', image_shape=(28, 28, 1), num_classes=10,
+        class_names=('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
+                     'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'),
+        augmentation='fashion_mnist', paper_auroc=(98.6, 1.20)),
+    DatasetInfo(
+        name='cifar10', image_shape=(32, 32, 3), num_classes=10,
+        class_names=('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog',
+                     'frog', 'horse', 'ship', 'truck'),
+        augmentation='cifar', paper_auroc=(90.6, 3.14)),
+    # Used with its 20 superclasses, in the order of `coarse_labels`.
+    DatasetInfo(
+        name='cifar100', image_shape=(32, 32, 3), num_classes=20,
+        class_names=(
+            'aquatic_mammals', 'fish', 'flowers', 'food_containers',
+            'fruit_and_vegetables', 'household_electrical_devices',
+            'household_furniture', 'insects', 'large_carnivores',
+            'large_man-made_outdoor_things', 'large_natural_outdoor_scenes',
+            'large_omnivores_and_herbivores', 'medium_mammals',
+            'non-insect_invertebrates', 'people', 'reptiles',
+            'small_mammals', 'trees', 'vehicles_1', 'vehicles_2'),
+        augmentation='cifar', paper_auroc=(87.4, 4.80)),
+    # sklearn's 8x8 digits, shipped inside scikit-learn; not in the paper,
+    # it is the offline stand-in for MNIST.
+    DatasetInfo(
+        name='digits', image_shape=(8, 8, 1), num_classes=10,
+        class_names=_DIGITS, augmentation='mnist', in_tfds=False),
+)
+
+DATASETS: Dict[str, DatasetInfo] = {info.name: info for info in _ENTRIES}
+NAMES: Tuple[str, ...] = tuple(DATASETS)
+
+
+def canonical_name(name: str) -> str:
+  """The registered spelling of `name` ('-' and upper case are accepted).
+
+  Raises:
+    DatasetError: not a registered dataset; the message lists them.
+  """
+  canonical = str(name).strip().lower().replace('-', '_')
+  if canonical not in DATASETS:
+    raise DatasetError(f'Unknown dataset {name!r}; choose one of '
+                       f'{", ".join(NAMES)}.')
+  return canonical
+
+
+def get(name: str) -> DatasetInfo:
+  """The entry of a dataset; see canonical_name for accepted spellings."""
+  return DATASETS[canonical_name(name)]
+
+
+def paper_augmentation(dataset: str) -> str:
+  """The pipeline `augment='paper'` means for a DataConfig.dataset value.
+
+  Unknown names get 'none', so a new data source trains unaugmented until
+  it is registered.
+  """
+  if dataset == FOLDER:
+    return FOLDER_AUGMENTATION
+  info = DATASETS.get(dataset)
+  return info.augmentation if info else 'none'
