@@ -50,3 +50,28 @@ def check_finite(images: np.ndarray, what: str) -> None:
                      'or Inf pixels (first: index '
                      f'{int(np.flatnonzero(~finite)[0])}); remove or repair '
                      'them.')
+
+
+def check_pixels(images: np.ndarray, what: str) -> np.ndarray:
+  """Validates raw pixel values 0..255 (uint8, or numbers in that range).
+
+  Returns:
+    The images unchanged (not copied; uint8 is valid as it is).
+
+  Raises:
+    InputError: a non-numeric dtype, NaN/Inf, or values outside 0..255.
+  """
+  images = np.asarray(images)
+  if images.dtype == np.uint8:
+    return images
+  if not (np.issubdtype(images.dtype, np.floating) or
+          np.issubdtype(images.dtype, np.integer)):
+    raise InputError(f'{what} must hold numbers, got dtype {images.dtype}.')
+  if np.issubdtype(images.dtype, np.floating):
+    check_finite(images, what)
+  if images.size and (images.min() < 0 or images.max() > 255):
+    raise InputError(
+        f'{what}: pixel values must be 0..255 (raw image values); found '
+        f'[{images.min():.3g}, {images.max():.3g}]. If the images are '
+        'scaled to [0, 1], multiply them by 255.')
+  return images
