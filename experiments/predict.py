@@ -19,7 +19,8 @@ import os
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf.inspection import detector as detector_lib
+from ganad_tf.inspection import workflow
+from ganad_tf.inspection.detector import Detector
 from ganad_tf.data import image_files
 from ganad_tf import io_utils
 
@@ -40,10 +41,10 @@ FLAGS = flags.FLAGS
 
 def main(argv):
   experiment_flags.start_logging(argv)
-  detector = detector_lib.Detector.load(FLAGS.model)
+  detector = Detector.load(FLAGS.model)
   paths = image_files.find_images(FLAGS.images)
   root = FLAGS.images if os.path.isdir(FLAGS.images) else None
-  summary = detector_lib.predict_files(
+  summary = workflow.predict_files(
       detector, paths, FLAGS.output_dir, root=root, overlays=FLAGS.overlays,
       overlay_max_width=FLAGS.overlay_max_width)
   print(f'Scored {summary["scored"]} image(s): {summary["flagged"]} flagged '
@@ -60,7 +61,7 @@ def main(argv):
       ''))
   if FLAGS.evaluate:
     result = detector.evaluate(FLAGS.images)
-    path = os.path.join(FLAGS.output_dir, detector_lib.EVALUATION_FILE)
+    path = os.path.join(FLAGS.output_dir, workflow.EVALUATION_FILE)
     io_utils.write_json(path, result)
     auroc = 'n/a' if result['auroc'] is None else f'{result["auroc"]:.2f}'
     print(f'Evaluation: AUROC {auroc}, precision {result["precision"]:.3f}, '

@@ -11,10 +11,10 @@ Example (paper setting: 2192x1000 photos, 100x100 tiles, 128x128 input):
       --output_dir=models/cases --tile_size=100 --epochs=100
 
 Writes to --output_dir: generator.keras + detector.json (load with
-ganad_tf.inspection.detector.Detector.load), saved_model/ (TensorFlow SavedModel that
-serves without this package), results.json (validation AUROC and
-precision / recall / F1 at the calibrated threshold) and runs/ (checkpoints;
-rerunning the same command resumes). Score new photos with
+ganad_tf.inspection.detector.Detector.load), saved_model/ (TensorFlow
+SavedModel that serves without this package), results.json (validation
+AUROC and precision / recall / F1 at the calibrated threshold) and runs/
+(checkpoints; rerunning the same command resumes). Score new photos with
 experiments.predict.
 
 Normal images only: --w_abc=0 --w_anomaly_adv=0, and pick the threshold
@@ -26,12 +26,13 @@ import dataclasses
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf.inspection import detector as detector_lib
-from ganad_tf.inspection import patches
+from ganad_tf.inspection import settings as settings_lib
+from ganad_tf.inspection import tiles
+from ganad_tf.inspection import workflow
 from ganad_tf.inspection.config import InspectionConfig
 from ganad_tf.benchmark.runner import command_line
 
-_DEFAULTS = detector_lib.DetectorSettings()
+_DEFAULTS = settings_lib.DetectorSettings()
 
 # Balanced tile sets are small, so epochs are short: checkpoint less often.
 experiment_flags.define_config_flags(InspectionConfig,
@@ -51,7 +52,7 @@ flags.DEFINE_string('resize_to', None,
 flags.DEFINE_enum('channels', 'auto', ['auto', '1', '3'],
                   'auto = 1 if every image is grayscale, else 3.')
 flags.DEFINE_enum('anomaly_tiles', _DEFAULTS.anomaly_tiles,
-                  list(detector_lib.ANOMALY_TILE_CHOICES),
+                  list(settings_lib.ANOMALY_TILE_CHOICES),
                   'How defect tiles are chosen: mask (tiles on the defect '
                   'mask), max_error (highest-error tiles under a briefly '
                   'trained normal-only model), auto (mask if present).')
@@ -64,7 +65,7 @@ flags.DEFINE_float('min_mask_share', _DEFAULTS.min_mask_share,
                    'A tile is a defect tile if it holds at least this share '
                    'of the mask pixels of the image\'s best-covered tile.')
 flags.DEFINE_enum('defect_crops', _DEFAULTS.defect_crops,
-                  list(detector_lib.DEFECT_CROP_CHOICES),
+                  list(settings_lib.DEFECT_CROP_CHOICES),
                   'Anomaly crops from masks: grid (the scoring grid\'s tiles '
                   'on the defect) or centred (tile-sized crops around each '
                   'defect, like the paper\'s hand-cropped patches).')
@@ -72,7 +73,7 @@ flags.DEFINE_float('normal_ratio', _DEFAULTS.normal_ratio,
                    'Normal training tiles per defect tile (paper: 1).')
 flags.DEFINE_integer('max_normal_tiles', _DEFAULTS.max_normal_tiles,
                      'Cap on normal training tiles.')
-flags.DEFINE_enum('stitch', _DEFAULTS.stitch, list(patches.STITCH_MODES),
+flags.DEFINE_enum('stitch', _DEFAULTS.stitch, list(tiles.STITCH_MODES),
                   'How overlapping tiles combine in heat maps.')
 flags.DEFINE_bool('center_tiles', _DEFAULTS.center_tiles,
                   'Subtract each tile\'s mean intensity before the model so '
@@ -89,9 +90,9 @@ flags.mark_flags_as_required(['data_dir', 'output_dir'])
 FLAGS = flags.FLAGS
 
 
-def settings_from_flags() -> detector_lib.DetectorSettings:
-  names = [f.name for f in dataclasses.fields(detector_lib.DetectorSettings)]
-  settings = detector_lib.DetectorSettings(
+def settings_from_flags() -> settings_lib.DetectorSettings:
+  names = [f.name for f in dataclasses.fields(settings_lib.DetectorSettings)]
+  settings = settings_lib.DetectorSettings(
       **{name: FLAGS[name].value for name in names})
   settings.validate()
   return settings
@@ -99,7 +100,7 @@ def settings_from_flags() -> detector_lib.DetectorSettings:
 
 def main(argv):
   config = experiment_flags.start(argv, config_class=InspectionConfig)
-  results = detector_lib.train_folder(
+  results = workflow.train_folder(
       FLAGS.data_dir, FLAGS.output_dir, config, settings_from_flags(),
       export=FLAGS.export, overwrite=FLAGS.overwrite,
       command=command_line())

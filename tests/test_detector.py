@@ -1,7 +1,12 @@
-"""Detector: training from folders, scoring, calibration, save/load, export.
+"""Detector end to end: training from folders, scoring, calibration,
+save/load, export, the two experiments.
 
 One tiny detector (256x128 synthetic photos, 64x64 tiles resized to 32x32,
-one epoch) is trained once per module and shared by most tests.
+one epoch) is trained once per module and shared by most tests. The rooms
+the Detector glues together have their own tests (test_tiles.py,
+test_tile_selection.py, test_inference.py, test_calibration.py,
+test_evaluation.py, test_persistence.py, test_overlays.py,
+test_workflow.py, test_settings.py).
 """
 
 import os
@@ -11,18 +16,18 @@ import textwrap
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from ganad_tf.core import config as config_lib
-from ganad_tf.inspection import detector as detector_lib
-from ganad_tf.inspection.config import InspectionConfig
-from ganad_tf.data import folder_data
 from ganad_tf import io_utils
-from ganad_tf.inspection import patches
-from ganad_tf.core import scoring
+from ganad_tf.core import config as config_lib
+from ganad_tf.core import metrics
+from ganad_tf.data import folder_data
 from ganad_tf.data.synthetic.config import SyntheticConfig
 from ganad_tf.data.synthetic.writer import generate_dataset
 from ganad_tf.errors import ConfigError, DatasetError, InputError
+from ganad_tf.inspection import workflow
+from ganad_tf.inspection.config import InspectionConfig
+from ganad_tf.inspection.detector import Detector
+from ganad_tf.inspection.settings import DetectorSettings
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COUNTS = {'normal': 10, 'scratch': 3, 'stamped': 3, 'stain': 3}
@@ -55,16 +60,16 @@ def synth_dir(tmp_path_factory):
 def trained(synth_dir, cache, tmp_path_factory):
   """(model folder, train_folder results, data) from one tiny run."""
   model_dir = str(tmp_path_factory.mktemp('detector') / 'model')
-  results = detector_lib.train_folder(
+  results = workflow.train_folder(
       synth_dir, model_dir, _config(),
-      detector_lib.DetectorSettings(tile_size=64, tile_stride=(64, 48)),
+      DetectorSettings(tile_size=64, tile_stride=(64, 48)),
       trainer_cache=cache)
   return model_dir, results, folder_data.load_folder(synth_dir)
 
 
 @pytest.fixture(scope='module')
 def detector(trained):
-  return detector_lib.Detector.load(trained[0])
+  return Detector.load(trained[0])
 
 
 _SERVE_SCRIPT = textwrap.dedent('''
@@ -147,25 +152,6 @@ def test_train_folder_writes_model_export_and_results(trained, processes):
   assert tiles['method']['mask'] == 6 and tiles['method']['max_error'] == 0
 
 
-def test_image_score_is_the_max_of_tile_scores(detector, trained):
-  images = trained[2].images[:3]
-  grid = detector.grid
-  assert grid.num_tiles == 2 * 5  # rows 0, 64; cols 0, 48, 96, 144, 192
-  scaled = images.astype(np.float32) / 127.5 - 1
-  expected = []
-  for image in scaled:
-    tiles = np.stack([image[y0:y1, x0:x1] for y0, x0, y1, x1 in grid.boxes()])
-    tiles = tf.image.resize(tiles, (32, 32), antialias=True)
-    # Tile centring (on by default): subtract the tile mean, clip.
-    assert detector.settings.center_tiles
-    tiles = tf.clip_by_value(
-        tiles - tf.reduce_mean(tiles, axis=[1, 2, 3], keepdims=True), -1, 1)
-    reconstructions, _ = detector.generator(tiles, training=False)
-    expected.append(float(tf.reduce_max(scoring.score_batch(
-        tiles, reconstructions, 'l1'))))
-  np.testing.assert_allclose(detector.score(images), expected, rtol=1e-5)
-
-
 def test_predict_and_error_map_shapes(detector, trained):
   images = trained[2].images[:4]
   result = detector.predict(images, with_maps=True)
@@ -181,33 +167,30 @@ def test_predict_and_error_map_shapes(detector, trained):
                              result.scores, rtol=1e-6)
 
 
-def test_bad_inputs_raise_input_error_with_the_fix(detector, trained):
+def test_checks_need_a_model_and_use_its_shape(detector, trained):
+  # The rules themselves: test_inference.py (check_batch).
   images = trained[2].images[:2]
-  with pytest.raises(InputError, match=r'images\[None\]'):
-    detector.score(images[0, ..., 0])
   with pytest.raises(InputError, match='resize or crop them to 256x128'):
     detector.score(images[:, :64])
-  with pytest.raises(InputError, match='convert them to grayscale'):
-    detector.score(np.repeat(images, 3, axis=-1))
-  with pytest.raises(InputError, match='NaN'):
-    bad = images.astype(np.float32)
-    bad[1, 5, 5] = np.nan
-    detector.score(bad)
   with pytest.raises(InputError, match='multiply them by 255'):
     detector.score(images.astype(np.float32) / 255 - 0.5)
+  with pytest.raises(ConfigError, match='no trained model'):
+    Detector().score(images)
+  with pytest.raises(ConfigError, match='--anomaly_tiles'):
+    Detector(settings=DetectorSettings(anomaly_tiles='guess'))
 
 
 def test_save_then_load_gives_identical_scores(detector, trained, tmp_path):
   images = trained[2].images
   again = str(tmp_path / 'copy')
   detector.save(again)
-  loaded = detector_lib.Detector.load(again)
+  loaded = Detector.load(again)
   np.testing.assert_array_equal(loaded.score(images), detector.score(images))
   assert loaded.threshold == detector.threshold
   assert loaded.calibration == detector.calibration
   assert loaded.settings == detector.settings
   with pytest.raises(ConfigError, match='not a saved detector'):
-    detector_lib.Detector.load(str(tmp_path))
+    Detector.load(str(tmp_path))
 
 
 def test_calibration_best_f1_and_target_fpr(detector, trained):
@@ -216,7 +199,7 @@ def test_calibration_best_f1_and_target_fpr(detector, trained):
   best = detector.calibrate(data.images, labels)
   assert best['method'] == 'best_f1'
   scores = detector.score(data.images)
-  assert best['f1'] == pytest.approx(detector_lib.metrics.detection_metrics(
+  assert best['f1'] == pytest.approx(metrics.detection_metrics(
       labels, scores, best['threshold'])['f1'])
   strict = detector.calibrate(data.images, labels, target_fpr=0.0)
   assert strict['false_positive_rate'] == 0.0
@@ -247,8 +230,8 @@ def test_arrays_without_masks_pick_max_error_tiles_and_normal_only_mode(
   normal = rng.integers(100, 140, (10, 64, 64, 1), dtype=np.uint8)
   defects = normal[:4].copy()
   defects[:, 40:48, 8:16] = 255  # a bright square in tile (1, 0)
-  settings = detector_lib.DetectorSettings(tile_size=32, selection_epochs=1)
-  detector = detector_lib.Detector(_config(), settings, cache)
+  settings = DetectorSettings(tile_size=32, selection_epochs=1)
+  detector = Detector(_config(), settings, cache)
   summary = detector.fit(normal, defects, ['spot'] * 4)
   tiles = summary['tiles']
   assert tiles['method'] == {'mask': 0, 'max_error': 3, 'whole_image': 0}
@@ -256,8 +239,8 @@ def test_arrays_without_masks_pick_max_error_tiles_and_normal_only_mode(
   assert summary['calibration']['num_defect'] == 1
 
   # Normal images only: anomaly losses off, threshold from a target FPR.
-  settings = detector_lib.DetectorSettings(tile_size=32, target_fpr=0.0)
-  only = detector_lib.Detector(_config(abc=0.0, anomaly_adv=0.0), settings,
+  settings = DetectorSettings(tile_size=32, target_fpr=0.0)
+  only = Detector(_config(abc=0.0, anomaly_adv=0.0), settings,
                                cache)
   summary = only.fit(normal)
   assert summary['tiles']['anomaly'] == {}
@@ -265,24 +248,7 @@ def test_arrays_without_masks_pick_max_error_tiles_and_normal_only_mode(
   assert summary['calibration']['auroc'] is None
   assert not only.predict(normal).decisions[only.validation is None:].all()
   with pytest.raises(DatasetError, match='--w_abc=0 --w_anomaly_adv=0'):
-    detector_lib.Detector(_config()).fit(normal)
-
-
-def test_settings_are_validated():
-  with pytest.raises(ConfigError, match='--anomaly_tiles'):
-    detector_lib.Detector(settings=detector_lib.DetectorSettings(
-        anomaly_tiles='guess'))
-  with pytest.raises(ConfigError, match='--target_fpr'):
-    detector_lib.Detector(settings=detector_lib.DetectorSettings(
-        target_fpr=1.5))
-  with pytest.raises(ConfigError, match='WIDTHxHEIGHT'):
-    detector_lib.DetectorSettings(tile_size='big')
-  settings = detector_lib.DetectorSettings(tile_size='548x500',
-                                           resize_to='2192x1000')
-  assert settings.tile_size == (500, 548)
-  assert detector_lib.DetectorSettings.from_dict(
-      settings.to_dict()) == settings
-  assert patches.format_size(settings.resize_to) == '2192x1000'
+    Detector(_config()).fit(normal)
 
 
 def test_export_serves_in_a_fresh_process_without_the_package(
@@ -290,7 +256,7 @@ def test_export_serves_in_a_fresh_process_without_the_package(
   model_dir, _, data = trained
   _finish(processes['serve'])
   served = np.load(processes['folder'] / 'out.npz')
-  detector = detector_lib.Detector.load(model_dir)
+  detector = Detector.load(model_dir)
   expected = detector.predict(data.images[_SERVED], with_maps=True)
   np.testing.assert_allclose(served['score'], expected.scores, rtol=1e-5,
                              atol=1e-6)

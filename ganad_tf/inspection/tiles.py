@@ -1,8 +1,10 @@
-"""Tiling large images into model-sized patches and stitching heat maps back.
+"""Tiling large images into model-sized tiles and stitching heat maps back.
 
 The paper inspects 2192x1000 photos by cutting them into 100x100 (or
-548x500) patches and resizing each to the 128x128 model input (Sec. 4.1).
-Here a `TileGrid` fixes where the tiles of an image of a given size lie:
+548x500) "patches" and resizing each to the 128x128 model input (Sec. 4.1).
+We call them tiles: `patch_size`, the patch loss and `--score=patch` mean
+windows inside the model input. A `TileGrid` fixes where the tiles of an
+image of a given size lie:
 
 * tiles start every `stride` pixels from the top-left corner; where the
   last tile would stop short of the border, one more tile is added flush
@@ -14,6 +16,14 @@ The error map of each tile (at the model's input size) is resized back to
 the tile's size and placed where the tile came from. Where tiles overlap,
 'mean' averages them (smooth maps; the default) and 'max' keeps the highest
 (never hides a defect that only one tile reconstructed badly).
+
+Tile centring (our design; `center_tiles`, on by default). Photos of metal
+are lit unevenly: one tile is much brighter than another. Without centring
+the reconstruction error grows with brightness and the brightest tiles, not
+the defects, get the highest scores (on the synthetic set the heat lay on
+the light band and image AUROC was near chance). Subtracting each tile's
+mean intensity before the generator removes that; a stain or dent still
+differs from its own tile's mean, so it stays visible.
 
 The tensor functions here are plain TensorFlow ops with static shapes and
 accept numpy arrays too, so the same code runs in the Python API and inside
@@ -189,14 +199,32 @@ def resize(images, size: Size):
   return tf.image.resize(images, size, method='bilinear', antialias=antialias)
 
 
-def tiles_for_model(images, grid: TileGrid, input_size: int):
-  """Images in [-1, 1] -> (N * T, S, S, C) model inputs, clipped to [-1, 1].
+def center(tiles):
+  """Subtracts each tile's mean intensity; clips to the model's [-1, 1]."""
+  mean = tf.reduce_mean(tiles, axis=[1, 2, 3], keepdims=True)
+  return tf.clip_by_value(tiles - mean, -1.0, 1.0)
 
-  Resampling filters can overshoot by a rounding error; the clip keeps the
-  tiles in the generator's training range.
+
+def to_model_input(tiles, input_size: int, centred: bool = False):
+  """Tiles in [-1, 1] -> (M, S, S, C) model inputs, clipped to [-1, 1].
+
+  The one definition of what the generator sees, for training tiles and the
+  inference graph alike. Resampling filters can overshoot by a rounding
+  error; the clip keeps the tiles in the generator's training range.
+
+  Args:
+    tiles: (M, h, w, C) tiles scaled to [-1, 1].
+    input_size: the model input side S.
+    centred: subtract each tile's mean first (DetectorSettings.center_tiles).
   """
-  tiles = resize(extract_tiles(images, grid), (input_size, input_size))
-  return tf.clip_by_value(tiles, -1.0, 1.0)
+  tiles = tf.clip_by_value(resize(tiles, (input_size, input_size)), -1.0, 1.0)
+  return center(tiles) if centred else tiles
+
+
+def tiles_for_model(images, grid: TileGrid, input_size: int,
+                    centred: bool = False):
+  """Images in [-1, 1] -> (N * T, S, S, C) model inputs (`to_model_input`)."""
+  return to_model_input(extract_tiles(images, grid), input_size, centred)
 
 
 def stitch(tile_maps, grid: TileGrid, mode: str = 'mean'):
@@ -259,3 +287,14 @@ def mask_overlaps(mask: np.ndarray, grid: TileGrid) -> np.ndarray:
   return np.array([integral[y1, x1] - integral[y0, x1] - integral[y1, x0] +
                    integral[y0, x0] for y0, x0, y1, x1 in grid.boxes()],
                   np.int64)
+
+
+def defect_tiles(mask: np.ndarray, grid: TileGrid,
+                 min_share: float) -> np.ndarray:
+  """Which grid tiles are on the defect (bool per tile).
+
+  A tile counts if it holds at least min_share of the mask pixels of the
+  best-covered tile, so a tile grazing the defect's edge does not count.
+  """
+  overlaps = mask_overlaps(mask, grid)
+  return overlaps >= max(1, min_share * overlaps.max())

@@ -1,0 +1,164 @@
+"""The detector's inference graph and how batches of photos go through it.
+
+`InferenceModule` is the whole inference path as one TensorFlow graph:
+pixel scaling (core.pixels), tiling and resizing (inspection.tiles), the
+generator, scores and error maps (core.scoring), stitching and the max over
+tiles. `Detector.export` saves exactly that graph as a SavedModel, so it
+must use TensorFlow ops only. The helpers below feed it numpy batches.
+"""
+
+from typing import Dict, Iterator, Optional, Sequence, Tuple
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganad_tf.core import scoring
+from ganad_tf.core.pixels import to_model_range
+from ganad_tf.data import checks
+from ganad_tf.errors import InputError
+from ganad_tf.inspection import tiles
+from ganad_tf.progress import ProgressLogger
+
+OUTPUTS = ('score', 'decision', 'error_map', 'tile_scores')
+# Batches bigger than this log their progress.
+_PROGRESS_MIN_IMAGES = 200
+
+
+class InferenceModule(tf.Module):
+  """The whole inference path as one TensorFlow graph.
+
+  `infer` takes float32 pixel values 0..255 (the Python API's checked
+  input); `serve` takes uint8 images and is the SavedModel signature. Both
+  return a dict of score (N,), error_map (N, H, W), decision (N,) and
+  tile_scores (N, T).
+  """
+
+  def __init__(self, generator: keras.Model, image_shape: Sequence[int],
+               grid: tiles.TileGrid, input_size: int, score_kind: str,
+               patch_size: int, patch_stride: int, stitch: str,
+               threshold: float = float('inf'), center_tiles: bool = False):
+    super().__init__(name='ganad_detector')
+    self.generator = generator
+    self.threshold = tf.Variable(threshold, dtype=tf.float32, trainable=False,
+                                 name='threshold')
+    self._grid = grid
+    self._input_size = int(input_size)
+    self._score_kind = score_kind
+    self._patch = (int(patch_size), int(patch_stride))
+    self._stitch = stitch
+    self._center = bool(center_tiles)
+    shape = [None] + [int(v) for v in image_shape]
+    # autograph=False: the graph has no data-dependent Python control flow,
+    # and tracing then does not re-read this file's source.
+    self.infer = tf.function(
+        self._infer, input_signature=[tf.TensorSpec(shape, tf.float32)],
+        autograph=False)
+    self.serve = tf.function(
+        self._infer,
+        input_signature=[tf.TensorSpec(shape, tf.uint8, name='images')],
+        autograph=False)
+
+  def _infer(self, pixels):
+    tiles_in = tiles.tiles_for_model(to_model_range(pixels), self._grid,
+                                     self._input_size, self._center)
+    reconstructions, _ = self.generator(tiles_in, training=False)
+    tile_scores = tf.reshape(
+        scoring.score_batch(tiles_in, reconstructions, self._score_kind,
+                            *self._patch), [-1, self._grid.num_tiles])
+    score = tf.reduce_max(tile_scores, axis=1)
+    heat = tiles.stitch(scoring.error_map(tiles_in, reconstructions),
+                        self._grid, self._stitch)
+    return {'score': score, 'error_map': heat,
+            'decision': score >= self.threshold, 'tile_scores': tile_scores}
+
+
+def images_per_call(batch_size: int, num_tiles: int) -> int:
+  """Images per graph call so that about batch_size tiles run at once."""
+  return max(1, batch_size // num_tiles)
+
+
+def call(module: InferenceModule, pixels: np.ndarray,
+         keys: Sequence[str]) -> Dict[str, np.ndarray]:
+  """One graph call on checked pixels; the outputs named by keys."""
+  out = module.infer(tf.constant(np.asarray(pixels, np.float32)))
+  return {key: out[key].numpy() for key in keys}
+
+
+def batches(module: InferenceModule, pixels: np.ndarray, step: int,
+            keys: Sequence[str]
+            ) -> Iterator[Tuple[int, Dict[str, np.ndarray]]]:
+  """(first image index, outputs) per call of `step` images.
+
+  For callers that keep only part of each call's outputs: full-size maps
+  of a whole data set would not fit in memory.
+  """
+  for start in range(0, len(pixels), step):
+    yield start, call(module, pixels[start:start + step], keys)
+
+
+def run_batched(module: InferenceModule, pixels: np.ndarray, step: int,
+                keys: Sequence[str]) -> Dict[str, np.ndarray]:
+  """Runs the module over a batch in calls of `step` images; concatenates.
+
+  Logs progress on big batches. An empty batch gives empty outputs of the
+  right trailing shape.
+  """
+  if not len(pixels):
+    empty = module.infer(tf.zeros((1,) + pixels.shape[1:], tf.float32))
+    return {key: empty[key].numpy()[:0] for key in keys}
+  parts = {key: [] for key in keys}
+  progress = (ProgressLogger(len(pixels), 30.0, prefix='scored ',
+                             unit='image')
+              if len(pixels) > _PROGRESS_MIN_IMAGES else None)
+  for start, out in batches(module, pixels, step, keys):
+    for key in keys:
+      parts[key].append(out[key])
+    if progress:
+      progress.update(min(start + step, len(pixels)))
+  return {key: np.concatenate(values) for key, values in parts.items()}
+
+
+def check_batch(images, image_shape: Tuple[int, int, int],
+                resize_to: Optional[Tuple[int, int]] = None) -> np.ndarray:
+  """Validates raw images for a model; returns them as (N, H, W, C).
+
+  The layout must fit the model (this function: its messages say how to
+  fix a photo for this model); the pixel values must be raw 0..255
+  (ganad_tf.data.checks). The pixels are not copied: they are converted to
+  float32 a batch at a time when scored.
+
+  Args:
+    images: uint8 (or float/int pixel values 0..255) shaped (N, H, W, C),
+      or (N, H, W) for a one-channel model.
+    image_shape: the model's (H, W, C).
+    resize_to: the --resize_to training used, for the hint on wrong sizes.
+
+  Raises:
+    InputError: wrong rank, size or channel count, NaN/Inf, or values
+      outside 0..255; the message says how to fix it.
+  """
+  height, width, channels = image_shape
+  size = tiles.format_size((height, width))
+  images = np.asarray(images)
+  if images.ndim == 3 and channels == 1 and images.shape[1:] == (height,
+                                                                 width):
+    images = images[..., None]
+  if images.ndim != 4:
+    raise InputError(
+        f'Images must be a batch (count, height, width, channels) = '
+        f'(N, {height}, {width}, {channels}); got shape {images.shape}. '
+        'Wrap a single image as images[None].')
+  if images.shape[1:3] != (height, width):
+    got = tiles.format_size(images.shape[1:3])
+    hint = (f' (training resized photos with --resize_to='
+            f'{tiles.format_size(resize_to)}; folder_data.read_image does '
+            'the same)' if resize_to else '')
+    raise InputError(f'Images are {got} (WIDTHxHEIGHT) but the model takes '
+                     f'{size}{hint}; resize or crop them to {size}.')
+  if images.shape[3] != channels:
+    fix = ('convert them to grayscale' if channels == 1 else
+           'convert them to RGB (repeat the gray channel 3 times)')
+    raise InputError(f'Images have {images.shape[3]} channel(s) but the '
+                     f'model was trained on {channels}; {fix}.')
+  return checks.check_pixel_values(images, 'Images')

@@ -1,0 +1,173 @@
+"""Folder workflows: train a detector on a data folder, score image files.
+
+`train_folder` is experiments.train_folder and `predict_files` is
+experiments.predict without the flags: what they read, write and return.
+"""
+
+import csv
+import dataclasses
+import os
+import shutil
+import time
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from ganad_tf import io_utils
+from ganad_tf.core import config as config_lib
+from ganad_tf.core.trainer import Trainer
+from ganad_tf.data import folder_data
+from ganad_tf.errors import OutputError
+from ganad_tf.inspection import overlays as overlay_lib
+from ganad_tf.inspection.config import InspectionConfig
+from ganad_tf.inspection.detector import Detector
+from ganad_tf.inspection.settings import DetectorSettings
+from ganad_tf.progress import ProgressLogger
+
+RUNS_DIR = 'runs'
+EXPORT_DIR = 'saved_model'
+RESULTS_FILE = 'results.json'
+PREDICTIONS_FILE = 'predictions.csv'
+OVERLAYS_DIR = 'overlays'
+EVALUATION_FILE = 'evaluation.json'
+_RUN_KEY_FILE = 'run_key.json'
+
+
+def train_folder(data_dir: str, output_dir: str,
+                 config: Optional[InspectionConfig] = None,
+                 settings: Optional[DetectorSettings] = None,
+                 export: bool = True, overwrite: bool = False,
+                 command: Optional[str] = None,
+                 trainer_cache: Optional[Dict[Any, Trainer]] = None
+                 ) -> Dict[str, Any]:
+  """Trains, calibrates, saves and exports a detector for a data folder.
+
+  Writes to output_dir: generator.keras and detector.json (Detector.save),
+  saved_model/ (Detector.export), results.json (validation metrics at the
+  threshold, counts, timings, command) and runs/ (checkpoints: rerunning
+  the same command resumes training). trainer_cache: see Detector.
+
+  Raises:
+    OutputError: output_dir holds checkpoints of a different configuration
+      or data folder and overwrite is False.
+  """
+  started = time.monotonic()
+  config = config or InspectionConfig()
+  settings = settings or DetectorSettings()
+  folder_data.class_folders(data_dir)  # fail on a bad folder before writing
+  output_dir = io_utils.ensure_writable_dir(output_dir)
+  run_dir = os.path.join(output_dir, RUNS_DIR)
+  key = {'config': config_lib.fingerprint(config),
+         'settings': settings.to_dict(),
+         'data_dir': os.path.abspath(data_dir),
+         'data_files': folder_data.listing_fingerprint(data_dir)}
+  key_path = os.path.join(run_dir, _RUN_KEY_FILE)
+  if os.path.isfile(key_path) and io_utils.read_json(key_path) != key:
+    if not overwrite:
+      raise OutputError(
+          f'{output_dir!r} holds training checkpoints of another '
+          'configuration or data folder. Choose a new --output_dir, or pass '
+          '--overwrite to delete them and train from scratch.')
+    shutil.rmtree(run_dir)
+  io_utils.write_json(key_path, key)
+  detector = Detector(config, settings, trainer_cache)
+  summary = detector.fit(data_dir, run_dir=run_dir)
+  detector.save(output_dir)
+  export_dir = (detector.export(os.path.join(output_dir, EXPORT_DIR))
+                if export else None)
+  calibration = detector.calibration
+  results = {
+      'validation': {name: calibration.get(name) for name in (
+          'auroc', 'precision', 'recall', 'f1', 'false_positive_rate',
+          'accuracy', 'num_normal', 'num_defect', 'true_positives',
+          'false_positives', 'false_negatives', 'true_negatives')},
+      'threshold': detector.threshold,
+      'threshold_method': calibration.get('method'),
+      'data_dir': os.path.abspath(data_dir),
+      'image_shape': list(detector.image_shape),
+      'training': summary,
+      'settings': settings.to_dict(),
+      'config': config.to_dict(),
+      'model_dir': output_dir,
+      'export_dir': export_dir,
+      'command': command,
+      'total_seconds': round(time.monotonic() - started, 1),
+  }
+  io_utils.write_json(os.path.join(output_dir, RESULTS_FILE), results)
+  return results
+
+
+def predict_files(detector: Detector, paths: Sequence[str], output_dir: str,
+                  root: Optional[str] = None, overlays: bool = True,
+                  overlay_max_width: int = 1024,
+                  chunk: int = 16) -> Dict[str, Any]:
+  """Scores image files; writes predictions.csv and overlay PNGs.
+
+  Args:
+    detector: a trained (calibrated) Detector.
+    paths: image files; unreadable or wrongly sized ones are skipped and
+      reported.
+    output_dir: where predictions.csv and overlays/ go.
+    root: paths are written relative to it (default: as given).
+    overlays: write overlays/<name>.png per image.
+    overlay_max_width: overlays are downscaled to at most this width.
+    chunk: images read and scored at a time (bounds memory).
+
+  Returns:
+    A summary: counts, flagged files, skipped files, output paths.
+  """
+  output_dir = io_utils.ensure_writable_dir(output_dir)
+  height, width, channels = detector.image_shape
+  heat_scale = detector.calibration.get('heat_scale') or {'low': 0.0,
+                                                          'high': 1.0}
+  boxes = detector.grid.boxes()
+  rows, skipped = [], []
+  used_names = set()
+  progress = ProgressLogger(len(paths), 30.0, prefix='predicted ',
+                            unit='image')
+  for start in range(0, len(paths), chunk):
+    images, used, bad = folder_data.load_images(
+        paths[start:start + chunk], channels, (height, width),
+        detector.settings.resize_to)
+    skipped.extend(bad)
+    if not len(images):
+      continue
+    out = detector.infer(images,
+                         ('score', 'decision', 'error_map', 'tile_scores'))
+    for index, path in enumerate(used):
+      name = os.path.relpath(path, root) if root else path
+      row = {'file': name, 'score': float(out['score'][index]),
+             'decision': bool(out['decision'][index])}
+      if overlays:
+        stem = overlay_lib.unique_stem(name, used_names)
+        picture = overlay_lib.render_overlay(
+            images[index], out['error_map'][index], heat_scale, row['score'],
+            detector.threshold, row['decision'],
+            boxes[int(np.argmax(out['tile_scores'][index]))],
+            overlay_max_width)
+        overlay_path = os.path.join(output_dir, OVERLAYS_DIR, stem + '.png')
+        with io_utils.atomic_open(overlay_path, 'wb') as handle:
+          picture.save(handle, format='PNG')
+        row['overlay'] = os.path.relpath(overlay_path, output_dir)
+      rows.append(row)
+    progress.update(min(start + chunk, len(paths)),
+                    force=start + chunk >= len(paths))
+  csv_path = os.path.join(output_dir, PREDICTIONS_FILE)
+  write_predictions_csv(csv_path, rows)
+  flagged = [row['file'] for row in rows if row['decision']]
+  return {'scored': len(rows), 'flagged': len(flagged),
+          'flagged_files': flagged,
+          'skipped': [dataclasses.asdict(s) for s in skipped],
+          'threshold': detector.threshold, 'predictions': csv_path,
+          'overlays': os.path.join(output_dir, OVERLAYS_DIR) if overlays
+                      else None,
+          'rows': rows}
+
+
+def write_predictions_csv(path: str, rows: List[Dict[str, Any]]):
+  """Writes file, score, decision ('defect' or 'ok') per row, atomically."""
+  with io_utils.atomic_open(path, 'w') as handle:
+    writer = csv.writer(handle, lineterminator='\n')
+    writer.writerow(['file', 'score', 'decision'])
+    writer.writerows([row['file'], f'{row["score"]:.8g}',
+                      'defect' if row['decision'] else 'ok'] for row in rows)
