@@ -29,7 +29,7 @@ from experiments import flags as experiment_flags
 from ganad_tf.inspection import detector as detector_lib
 from ganad_tf.inspection import patches
 from ganad_tf.inspection.config import InspectionConfig
-from ganad_tf.benchmark.runner import command_line
+from ganad_tf.command import command_line
 
 _DEFAULTS = detector_lib.DetectorSettings()
 
