@@ -13,7 +13,7 @@ from absl import flags
 
 from experiments import flags as experiment_flags
 from ganad_tf.benchmark import ablation
-from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.command import command_line
 
 experiment_flags.define_config_flags()
 experiment_flags.define_run_flags(
@@ -32,7 +32,7 @@ def main(argv):
       config, output_dir, normal_classes=experiment_flags.normal_classes(),
       reading=FLAGS.reading,
       rows=[int(r) for r in FLAGS.rows] if FLAGS.rows else None,
-      command=benchmark.command_line())
+      command=command_line())
   print(ablation.format_table(results, config))
 
 

@@ -17,7 +17,10 @@ from absl import app
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.benchmark import report
+from ganad_tf.benchmark import runner
+from ganad_tf.benchmark.class_runner import TrainerCache
+from ganad_tf.command import command_line
 from ganad_tf.core import distribute
 
 experiment_flags.define_config_flags()
@@ -39,13 +42,13 @@ def main(argv):
   if FLAGS.strategy != 'none' and FLAGS.jobs > 1:
     raise app.UsageError('--jobs > 1 runs classes in separate processes; it '
                          'cannot be combined with --strategy.')
-  session = benchmark.Session(distribute.make_strategy(FLAGS.strategy))
-  results = benchmark.run_benchmark(
+  cache = TrainerCache(distribute.make_strategy(FLAGS.strategy))
+  results = runner.run_benchmark(
       config, output_dir, normal_classes=experiment_flags.normal_classes(),
-      jobs=FLAGS.jobs, command=benchmark.command_line(),
-      overwrite=FLAGS.overwrite, session=session)
+      jobs=FLAGS.jobs, command=command_line(), overwrite=FLAGS.overwrite,
+      cache=cache)
   if results:
-    print(benchmark.format_table(results))
+    print(report.format_table(results))
     print(f'Wrote {os.path.join(output_dir, "results.json")}')
 
 

@@ -14,8 +14,8 @@ import os
 from absl import flags
 
 from experiments import flags as experiment_flags
-from ganad_tf.benchmark import runner as benchmark
 from ganad_tf.benchmark import grid_search
+from ganad_tf.command import command_line
 
 experiment_flags.define_config_flags(validation_fraction=0.1)
 experiment_flags.define_run_flags(
@@ -43,7 +43,7 @@ def main(argv):
       config, output_dir, normal_classes=experiment_flags.normal_classes(),
       max_points=FLAGS.max_points,
       indices=[int(p) for p in FLAGS.points] if FLAGS.points else None,
-      subset_seed=FLAGS.subset_seed, command=benchmark.command_line(),
+      subset_seed=FLAGS.subset_seed, command=command_line(),
       jobs=FLAGS.jobs)
   print(grid_search.format_table(results))
 

@@ -30,7 +30,7 @@ from ganad_tf.inspection import settings as settings_lib
 from ganad_tf.inspection import tiles
 from ganad_tf.inspection import workflow
 from ganad_tf.inspection.config import InspectionConfig
-from ganad_tf.benchmark.runner import command_line
+from ganad_tf.command import command_line
 
 _DEFAULTS = settings_lib.DetectorSettings()
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import digits_config
-from ganad_tf.benchmark import runner as benchmark
+from ganad_tf.benchmark import runner
 from ganad_tf.benchmark import curves
 from ganad_tf import io_utils
 from ganad_tf.core import metrics
@@ -16,7 +16,7 @@ from ganad_tf.errors import OutputError
 def test_curve_scores_each_snapshot_once(tmp_path):
   output_dir = str(tmp_path / 'run')
   config = digits_config(epochs=2, snapshot_every_epochs=1)
-  benchmark.run_benchmark(config, output_dir, normal_classes=[1])
+  runner.run_benchmark(config, output_dir, normal_classes=[1])
   curve = curves.snapshot_curve(output_dir, 1)
   assert [p['epoch'] for p in curve['points']] == [1, 2]
   # The last snapshot is the final generator: its AUROC is the class's.

@@ -32,7 +32,8 @@ SCRIPT = textwrap.dedent('''
     from ganad_tf.core import distribute
     strategy = distribute.make_strategy('multi_worker')
 
-    from ganad_tf.benchmark import runner as benchmark
+    from ganad_tf.benchmark import runner
+    from ganad_tf.benchmark.class_runner import TrainerCache
     from ganad_tf.benchmark.config import BenchmarkConfig
     from ganad_tf.core import config as config_lib
     from ganad_tf.core.trainer import Trainer
@@ -71,17 +72,17 @@ SCRIPT = textwrap.dedent('''
       np.savez(os.path.join(out, 'fit_single.npz'),
                *single.generator.get_weights())
 
-    # 2. The benchmark on one digits class (as tests/test_benchmark.py).
+    # 2. The benchmark on one digits class (as tests/test_runner.py).
     bench_config = config_lib.replace(
         BenchmarkConfig(),
         train=dict(epochs=1, batch_size=16, learning_rate=1e-3,
                    steps_per_execution=16, log_every_secs=1000),
         data={'dataset': 'digits'})
-    session = benchmark.Session(strategy)
-    results = benchmark.run_benchmark(bench_config, os.path.join(out, 'bench'),
-                                      normal_classes=[0], session=session)
-    shape = session.data(bench_config).train_images.shape[1:]
-    bench_trainer = session.trainer(bench_config, shape, 'digits')
+    cache = TrainerCache(strategy)
+    results = runner.run_benchmark(bench_config, os.path.join(out, 'bench'),
+                                   normal_classes=[0], cache=cache)
+    shape = cache.data(bench_config).train_images.shape[1:]
+    bench_trainer = cache.trainer(bench_config, shape, 'digits')
     np.savez(os.path.join(out, 'bench_initial.npz'), *[
         np.array(w) for w in
         bench_trainer.initial_weights(bench_config.train.seed)[0]])

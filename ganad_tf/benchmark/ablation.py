@@ -23,19 +23,24 @@ import logging
 import os
 from typing import Any, Dict, Optional, Sequence, Tuple
 
-from ganad_tf.benchmark import runner as benchmark
-from ganad_tf.benchmark.config import BenchmarkConfig
-from ganad_tf.core import config as config_lib
 from ganad_tf import io_utils
 from ganad_tf.benchmark import paper
+from ganad_tf.benchmark import runner
+from ganad_tf.benchmark.class_runner import TrainerCache
+from ganad_tf.benchmark.config import BenchmarkConfig
+from ganad_tf.core import config as config_lib
 from ganad_tf.errors import ConfigError
 
 logger = logging.getLogger('ganad_tf')
 
-# Table 6 column -> loss weight name(s). The autoencoder column is recon.
+# Table 6 column -> loss weight name, in the paper's column order. The
+# autoencoder column is recon.
 COLUMNS = (('Auto Encoder', 'recon'), ('ABC', 'abc'),
            ('Normal Generator', 'adv'), ('Anomaly', 'anomaly_adv'),
            ('Normal patch', 'patch'), ('Normal latent', 'latent'))
+# Every loss of config_lib.LOSS_NAMES, in column order (the order in which
+# the cumulative reading adds them); tests/test_ablation.py checks that the
+# columns name each loss once.
 _ALL = tuple(loss for _, loss in COLUMNS)
 
 READINGS = {
@@ -55,6 +60,7 @@ READINGS = {
 
 
 def row_losses(reading: str) -> Dict[int, Tuple[str, ...]]:
+  """Row number -> the losses switched on in that row of Table 6."""
   if reading not in READINGS:
     raise ConfigError(f'Unknown ablation reading {reading!r}; choose one of '
                       f'{sorted(READINGS)}.')
@@ -65,7 +71,7 @@ def row_config(base: BenchmarkConfig,
                losses: Sequence[str]) -> BenchmarkConfig:
   """`base` with every loss not in `losses` switched off (weight 0)."""
   weights = {name: (getattr(base.weights, name) if name in losses else 0.0)
-             for name in _ALL}
+             for name in config_lib.LOSS_NAMES}
   return config_lib.replace(base, weights=weights)
 
 
@@ -73,15 +79,14 @@ def run_ablation(base: BenchmarkConfig, output_dir: str,
                  normal_classes: Optional[Sequence[int]] = None,
                  reading: str = 'single', rows: Optional[Sequence[int]] = None,
                  command: Optional[str] = None,
-                 session: Optional[benchmark.Session] = None
-                 ) -> Dict[str, Any]:
+                 cache: Optional[TrainerCache] = None) -> Dict[str, Any]:
   """Trains every row (resumably) and writes ablation.json and table.md.
 
   Each row is a benchmark run in output_dir/row_N over `normal_classes`.
   """
   table = row_losses(reading)
   rows = list(rows or sorted(table))
-  session = session or benchmark.Session()
+  cache = cache or TrainerCache()
   output_dir = io_utils.ensure_writable_dir(output_dir)
   results: Dict[str, Any] = {'reading': reading, 'rows': {},
                              'dataset': base.data.dataset,
@@ -93,9 +98,9 @@ def run_ablation(base: BenchmarkConfig, output_dir: str,
       results['rows'][str(row)] = {**done[losses], 'repeats_row': True}
       continue
     logger.info('Ablation row %d: %s', row, ' + '.join(losses))
-    outcome = benchmark.run_benchmark(
+    outcome = runner.run_benchmark(
         row_config(base, losses), os.path.join(output_dir, f'row_{row}'),
-        normal_classes=normal_classes, command=command, session=session)
+        normal_classes=normal_classes, command=command, cache=cache)
     entry = {'losses': list(losses), 'per_class': outcome['per_class'],
              'mean': outcome['mean'], 'std': outcome['std'],
              'paper_auroc': paper.ABLATION_AUROC.get(row)}
@@ -137,7 +142,7 @@ def format_table(results: Dict[str, Any],
             f'{train.augment!r}, seed {train.seed}. Losses not marked have '
             'weight 0; marked ones keep the Table 2 weights.',
             'The check marks of Table 6 are lost in the available copy of the '
-            'paper; see ganad_tf/ablation.py for the two readings.']
+            'paper; see ganad_tf/benchmark/ablation.py for the two readings.']
   if results.get('command'):
     lines += ['', '```', results['command'], '```']
   return '\n'.join(lines) + '\n'

@@ -11,13 +11,14 @@ import glob
 import logging
 import os
 import re
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
-from ganad_tf.benchmark import runner as benchmark
 from ganad_tf import io_utils
+from ganad_tf.benchmark import protocol
+from ganad_tf.benchmark import run_folder
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import metrics
 from ganad_tf.core import models
-from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.errors import OutputError
 
 logger = logging.getLogger('ganad_tf')
@@ -25,7 +26,8 @@ CURVE_FILE = 'curve.json'
 
 
 def snapshot_curve(output_dir: str, normal_class: int,
-                   data: benchmark.PreparedData = None) -> Dict[str, Any]:
+                   data: Optional[protocol.PreparedData] = None
+                   ) -> Dict[str, Any]:
   """Scores every snapshot of one class not yet in its curve.json.
 
   Args:
@@ -38,12 +40,12 @@ def snapshot_curve(output_dir: str, normal_class: int,
   """
   from ganad_tf.core.scoring import Scorer
   from ganad_tf.core.trainer import load_snapshot
-  config_path = os.path.join(output_dir, 'config.json')
+  config_path = os.path.join(output_dir, run_folder.CONFIG_FILE)
   if not os.path.exists(config_path):
     raise OutputError(f'{output_dir} has no config.json; pass the folder of '
                       'a benchmark run.')
   config = BenchmarkConfig.from_dict(io_utils.read_json(config_path)['config'])
-  folder = benchmark.class_dir(output_dir, normal_class)
+  folder = run_folder.class_dir(output_dir, normal_class)
   paths = sorted(glob.glob(os.path.join(folder, 'snapshots', 'epoch_*.npz')))
   curve_path = os.path.join(folder, CURVE_FILE)
   curve = (io_utils.read_json(curve_path) if os.path.exists(curve_path) else
@@ -55,8 +57,8 @@ def snapshot_curve(output_dir: str, normal_class: int,
           if int(re.search(r'epoch_(\d+)', p).group(1)) not in done]
   if not todo:
     return curve
-  data = data or benchmark.prepare_data(config)
-  split = benchmark.make_split(data, normal_class, config)
+  data = data or protocol.prepare_data(config)
+  split = protocol.make_split(data, normal_class, config)
   shape = split.test_images.shape[1:]
   generator = models.build_generator(shape, config.model.base_channels,
                                      config.model.norm)

@@ -10,10 +10,11 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from ganad_tf.benchmark import runner as benchmark
-from ganad_tf.benchmark import figures
 from ganad_tf import io_utils
+from ganad_tf.benchmark import figures
 from ganad_tf.benchmark import paper
+from ganad_tf.benchmark import protocol
+from ganad_tf.benchmark import run_folder
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.errors import OutputError
 
@@ -50,13 +51,15 @@ def write_run_figures(run_dir: str, examples: int = 8,
                       classes: Optional[Sequence[int]] = None,
                       speed_json: Optional[str] = None) -> List[str]:
   """Writes all figures of `run_dir` into run_dir/figures; returns paths."""
-  for name in ('config.json', 'results.json'):
+  from ganad_tf.core.scoring import Scorer, error_map  # TF only if needed.
+  for name in (run_folder.CONFIG_FILE, run_folder.RESULTS_FILE):
     if not os.path.exists(os.path.join(run_dir, name)):
       raise OutputError(f'{run_dir} has no {name}: pass a finished benchmark '
                         'run folder with --run_dir.')
   config = BenchmarkConfig.from_dict(
-      io_utils.read_json(os.path.join(run_dir, 'config.json'))['config'])
-  results = io_utils.read_json(os.path.join(run_dir, 'results.json'))
+      io_utils.read_json(os.path.join(run_dir,
+                                      run_folder.CONFIG_FILE))['config'])
+  results = io_utils.read_json(os.path.join(run_dir, run_folder.RESULTS_FILE))
   finished = [int(c) for c in results['per_class']]
   classes = finished if classes is None else list(classes)
   out_dir = os.path.join(run_dir, 'figures')
@@ -65,8 +68,8 @@ def write_run_figures(run_dir: str, examples: int = 8,
 
   curves = {}
   for normal_class in finished:
-    saved = np.load(os.path.join(benchmark.class_dir(run_dir, normal_class),
-                                 benchmark.SCORES_FILE))
+    saved = np.load(os.path.join(run_folder.class_dir(run_dir, normal_class),
+                                 run_folder.SCORES_FILE))
     curves[f'{normal_class} {names[str(normal_class)]}'] = (saved['labels'],
                                                              saved['scores'])
   path = os.path.join(out_dir, 'roc_curves.png')
@@ -74,22 +77,26 @@ def write_run_figures(run_dir: str, examples: int = 8,
                      'normal class')
   written.append(path)
 
-  data = benchmark.prepare_data(config)
+  data = protocol.prepare_data(config)
   for normal_class in classes:
-    folder = benchmark.class_dir(run_dir, normal_class)
-    model_path = os.path.join(folder, benchmark.GENERATOR_FILE)
+    folder = run_folder.class_dir(run_dir, normal_class)
+    model_path = os.path.join(folder, run_folder.GENERATOR_FILE)
     if not os.path.exists(model_path):
       logger.warning('No %s for class %d; skipping its reconstructions.',
                      model_path, normal_class)
       continue
-    generator = load_generator(model_path)
+    scorer = Scorer(load_generator(model_path), batch_size=examples,
+                    kind=config.eval.score,
+                    patch_size=config.train.patch_size,
+                    patch_stride=config.train.patch_stride)
     labels = (data.test_labels != normal_class).astype(int)
     groups = {}
     for group, anomaly in (('normal', False), ('anomaly', True)):
       index = pick_examples(labels, data.test_labels, examples, anomaly)
       images = data.test_images[index]
-      reconstructions = np.asarray(generator(images, training=False)[0])
-      groups[group] = (images, reconstructions)
+      _, reconstructions = scorer.scores_and_reconstructions(images)
+      groups[group] = (images, reconstructions,
+                       np.asarray(error_map(images, reconstructions)))
     path = os.path.join(out_dir, f'reconstructions_class_{normal_class:02d}.png')
     figures.reconstruction_grid(
         path, groups, title=f'{results["dataset"]}, normal class '

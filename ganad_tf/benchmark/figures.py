@@ -13,6 +13,7 @@ import numpy as np
 
 from ganad_tf import io_utils
 from ganad_tf.core import metrics
+from ganad_tf.core import pixels
 
 
 def _subplots(rows: int = 1, cols: int = 1, figsize=None, **options):
@@ -28,34 +29,36 @@ def _save(figure: Figure, path: str):
 
 def _display(image: np.ndarray) -> Tuple[np.ndarray, Optional[str]]:
   """[-1, 1] (H, W, C) -> [0, 1] image and the colormap to show it with."""
-  image = np.clip((image + 1.0) / 2.0, 0.0, 1.0)
+  image = pixels.to_unit_range(image)
   if image.shape[-1] == 1:
     return image[..., 0], 'gray'
   return image, None
 
 
-def reconstruction_grid(path: str, groups: Dict[str, Tuple[np.ndarray,
-                                                           np.ndarray]],
+def reconstruction_grid(path: str,
+                        groups: Dict[str, Tuple[np.ndarray, np.ndarray,
+                                                np.ndarray]],
                         title: str = '', error_max: Optional[float] = None):
   """Original / reconstruction / error-map rows (paper Fig. 3 and 4).
 
   Args:
     path: PNG to write.
-    groups: label -> (images, reconstructions), each (N, H, W, C) in [-1, 1];
-      typically {'normal': ..., 'anomaly': ...}.
+    groups: label -> (images, reconstructions, error maps): images and
+      reconstructions (N, H, W, C) in [-1, 1], error maps (N, H, W) from
+      `ganad_tf.core.scoring.error_map`; typically {'normal': ...,
+      'anomaly': ...}.
     title: figure title.
     error_max: top of the error colour scale (shared by all maps); default
       the largest error shown.
   """
-  columns = max(len(images) for images, _ in groups.values())
-  errors = {name: np.mean(np.abs(images - recon), axis=-1)
-            for name, (images, recon) in groups.items()}
+  columns = max(len(images) for images, _, _ in groups.values())
+  errors = {name: np.asarray(maps) for name, (_, _, maps) in groups.items()}
   if error_max is None:
     error_max = max(float(e.max()) for e in errors.values()) or 1.0
   figure, axes = _subplots(3 * len(groups), columns,
                               figsize=(1.3 * columns, 1.35 * 3 * len(groups)),
                               squeeze=False)
-  for block, (name, (images, recon)) in enumerate(groups.items()):
+  for block, (name, (images, recon, _)) in enumerate(groups.items()):
     for column in range(columns):
       cells = axes[3 * block:3 * block + 3, column]
       for cell in cells:

@@ -20,10 +20,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ganad_tf.benchmark import runner as benchmark
+from ganad_tf import io_utils
+from ganad_tf.benchmark import runner
+from ganad_tf.benchmark.class_runner import TrainerCache
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
-from ganad_tf import io_utils
 from ganad_tf.errors import ConfigError
 
 logger = logging.getLogger('ganad_tf')
@@ -78,12 +79,12 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
                     max_points: Optional[int] = None,
                     indices: Optional[Sequence[int]] = None,
                     subset_seed: int = 0, command: Optional[str] = None,
-                    session: Optional[benchmark.Session] = None,
+                    cache: Optional[TrainerCache] = None,
                     jobs: int = 1) -> Dict[str, Any]:
   """Runs (or resumes) the chosen points and writes grid.json and table.md.
 
   With jobs > 1 each point's classes train in that many worker processes
-  (see benchmark.run_benchmark), so several classes per point use all cores.
+  (see runner.run_benchmark), so several classes per point use all cores.
   """
   if base.data.validation_fraction <= 0:
     raise ConfigError('The grid search ranks points by validation AUROC; set '
@@ -92,7 +93,7 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
   grid = enumerate_grid()
   chosen = choose_points(grid, max_points, indices, subset_seed)
   output_dir = io_utils.ensure_writable_dir(output_dir)
-  session = session or benchmark.Session()
+  cache = cache or TrainerCache()
   logger.info('Grid: %d combinations (strict "more than twice"); running %d.',
               len(grid), len(chosen))
   rows = []
@@ -100,10 +101,10 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
     weights = grid[index]
     logger.info('Grid point %d (%d/%d): %s', index, position + 1, len(chosen),
                 weights)
-    outcome = benchmark.run_benchmark(
+    outcome = runner.run_benchmark(
         config_lib.replace(base, weights=weights),
         os.path.join(output_dir, point_name(index)),
-        normal_classes=normal_classes, command=command, session=session,
+        normal_classes=normal_classes, command=command, cache=cache,
         jobs=jobs)
     details = outcome['per_class_detail'].values()
     rows.append({

@@ -1,25 +1,19 @@
 """Numbers the paper claims, quoted where tables and figures compare to them.
 
-Only numbers stated in the paper's text are here (see NOTES.md): its
-per-class Table 5 is garbled in the available copy and is not quoted.
-The Sec. 4.3 benchmark AUROC of each dataset is in its entry of
-ganad_tf.data.registry (`paper_auroc`).
+Only numbers stated in the paper's text and tables are here: the parameter
+counts of Sec. 3.3, the AUROC column of Table 6 and the speed points of
+Fig. 2. The Sec. 4.3 benchmark mean and SD of each dataset are in its entry
+of ganad_tf.data.registry (`paper_auroc`). The per-class Table 5 is garbled
+in the available copy and is not quoted.
 """
-
-# The best earlier method the text names for each dataset (ARNet).
-BEST_PRIOR_AUROC = {
-    'mnist': ('ARNet', 98.3, 1.78),
-    'fashion_mnist': ('ARNet', 93.9, 4.7),
-    'cifar10': ('ARNet', 86.6, 5.35),
-    'cifar100': ('ARNet', 78.8, 8.82),
-}
 
 # Sec. 3.3 parameter counts.
 GENERATOR_PARAMS = 97_750
 DISCRIMINATOR_PARAMS = 76_390
 
-# Table 6: CIFAR-10, bird (class 2) normal. Rows as the issue tracker and
-# NOTES.md read the garbled table: cumulative loss combinations.
+# Table 6: CIFAR-10, bird (class 2) normal; the AUROC (%) of each row. The
+# table's check marks are lost in the available copy: ablation.py gives the
+# two readings of which losses each row uses.
 ABLATION_AUROC = {
     1: 64.68,
     2: 85.44,
@@ -37,6 +31,3 @@ SPEED_POINTS = (
     ('ARNet (paper)', 86.6, 270.0, None),
     ('GeoTrans (paper)', None, None, 1_216_000),
 )
-
-# Table 4: defect dataset, AUROC % on the test split.
-DEFECT_AUROC = {'100x100 patches': 99.23, '548x500 patches': 98.84}

@@ -4,7 +4,7 @@ The anomaly score is the reconstruction error (paper Sec. 3.1); the
 per-pixel error map, averaged over channels, shows where the anomaly is.
 """
 
-from typing import Callable, Dict, Tuple
+from typing import Callable, Tuple
 
 import keras
 import numpy as np
@@ -92,26 +92,15 @@ class Scorer:
 
   def scores_and_reconstructions(
       self, images: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Scores (N,) and reconstructions (N, H, W, C) of `images`."""
     def fn(batch):
       scores, reconstructions = self._run(batch)
       return [scores.numpy(), reconstructions.numpy()]
     scores, reconstructions = self._batches(images, fn)
     return scores, reconstructions
 
-  def error_maps(self, images: np.ndarray) -> np.ndarray:
-    """(N, H, W) per-pixel reconstruction errors."""
-    _, reconstructions = self.scores_and_reconstructions(images)
-    return np.mean(np.abs(np.asarray(images, np.float32) - reconstructions),
-                   axis=-1)
-
 
 def weights_are_finite(model: keras.Model) -> bool:
   """True if no weight of `model` is NaN or Inf (never score such a model)."""
   return all(np.all(np.isfinite(keras.ops.convert_to_numpy(w)))
              for w in model.weights)
-
-
-def summarize_scores(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
-  """Mean score of normal (label 0) and anomaly (label 1) test images."""
-  return {'mean_score_normal': float(np.mean(scores[labels == 0])),
-          'mean_score_anomaly': float(np.mean(scores[labels == 1]))}

@@ -1,0 +1,172 @@
+"""Trains and scores one normal class at a time, and what it may reuse.
+
+`ClassRunner.run` applies the protocol to one normal class, trains, scores
+the test split and writes the class's files (see run_folder). Its Trainers
+come from a `TrainerCache`, so classes, ablation rows and grid points that
+share a graph trace it once.
+"""
+
+import logging
+import os
+import time
+from typing import Any, Dict, Optional
+
+import numpy as np
+
+from ganad_tf import io_utils
+from ganad_tf.benchmark import protocol
+from ganad_tf.benchmark import report
+from ganad_tf.benchmark import run_folder
+from ganad_tf.benchmark.config import BenchmarkConfig
+from ganad_tf.core import metrics
+from ganad_tf.core.config import SCORES, fingerprint
+from ganad_tf.progress import format_duration
+
+logger = logging.getLogger('ganad_tf')
+
+
+class TrainerCache:
+  """Prepared data and traced Trainers, kept for the life of one process.
+
+  A Trainer traces its graph once and then fits any config with the same
+  `structure_key`, so benchmark classes, ablation rows and grid points that
+  share a structure reuse one graph instead of tracing again.
+
+  Args:
+    strategy: the tf.distribute strategy every Trainer is built under.
+  """
+
+  def __init__(self, strategy=None):
+    self.strategy = strategy
+    self._data = {}
+    self._trainers = {}
+
+  def data(self, config: BenchmarkConfig) -> protocol.PreparedData:
+    cfg = config.data
+    key = (cfg.dataset, cfg.data_dir, cfg.tfds_data_dir, cfg.image_size,
+           cfg.validation_fraction, cfg.sampling_seed)
+    if key not in self._data:
+      self._data[key] = protocol.prepare_data(config)
+    return self._data[key]
+
+  def trainer(self, config: BenchmarkConfig, image_shape, dataset: str):
+    from ganad_tf.core.trainer import shared_trainer  # TF only if needed.
+    return shared_trainer(self._trainers, config, image_shape, dataset,
+                          self.strategy)
+
+
+class ClassRunner:
+  """Trains and scores normal classes one after another.
+
+  Args:
+    config: the run's configuration.
+    data: the prepared dataset.
+    output_dir: the run folder; None keeps results in memory only.
+    cache: where Trainers come from (a new cache if None).
+  """
+
+  def __init__(self, config: BenchmarkConfig, data: protocol.PreparedData,
+               output_dir: Optional[str],
+               cache: Optional[TrainerCache] = None):
+    self.config = config
+    self.data = data
+    self.output_dir = output_dir
+    self.fingerprint = fingerprint(config)
+    self.cache = cache or TrainerCache()
+    self._scorers = {}
+
+  @property
+  def trainer(self):
+    return self.cache.trainer(self.config, self.data.train_images.shape[1:],
+                              self.data.name)
+
+  def scorer(self, kind: str):
+    """A compiled Scorer of the trainer's generator, traced once per kind."""
+    from ganad_tf.core.scoring import Scorer
+    generator = self.trainer.generator
+    key = (id(generator), kind)
+    if key not in self._scorers:
+      config = self.config
+      scorer = Scorer(generator, config.eval.batch_size, kind,
+                      config.train.patch_size, config.train.patch_stride)
+      scorer.scores(self.data.test_images[:1])  # trace outside the timing
+      self._scorers[key] = scorer
+    return self._scorers[key]
+
+  def validation_aurocs(self, split: protocol.ClassSplit) -> Dict[str, float]:
+    """Validation AUROC by score kind; the grid search ranks by these."""
+    return {kind: metrics.auroc(split.validation_labels,
+                                self.scorer(kind).scores(
+                                    split.validation_images))
+            for kind in SCORES}
+
+  def run(self, normal_class: int) -> Dict[str, Any]:
+    """Trains on one normal class, scores the test split, saves results."""
+    from ganad_tf.core.scoring import weights_are_finite
+    config = self.config
+    name = self.data.class_names[normal_class]
+    prefix = f'[class {normal_class}: {name}] '
+    started = time.monotonic()
+    split = protocol.make_split(self.data, normal_class, config)
+    folder = (run_folder.class_dir(self.output_dir, normal_class)
+              if self.output_dir else None)
+    sampled = time.monotonic()
+    trainer = self.trainer
+    train_result = trainer.fit(split.train_normal, split.train_anomaly,
+                               run_dir=folder, config=config,
+                               log_prefix=prefix)
+    logger.info('%s%s', prefix, trainer.describe())
+    trained = time.monotonic()
+    if not weights_are_finite(trainer.generator):
+      raise FloatingPointError(f'{prefix}the trained generator has NaN/Inf '
+                               'weights; refusing to score it.')
+    scorer = self.scorer(config.eval.score)
+    score_started = time.monotonic()  # after the scorer's one-off tracing
+    scores = scorer.scores(split.test_images)
+    scored = time.monotonic()
+    auroc = metrics.auroc(split.test_labels, scores)
+    result = {
+        'normal_class': normal_class,
+        'class_name': name,
+        'auroc': auroc,
+        'fingerprint': self.fingerprint,
+        'num_train_normal': int(len(split.train_normal)),
+        'num_train_anomaly': int(len(split.train_anomaly)),
+        'train_anomaly_per_class': {
+            str(c): int(n) for c, n in zip(*np.unique(
+                split.train_anomaly_classes, return_counts=True))},
+        'num_test': int(len(split.test_labels)),
+        'num_test_anomaly': int(split.test_labels.sum()),
+        'steps': train_result.steps,
+        'steps_per_epoch': train_result.steps_per_epoch,
+        'resumed_from_step': train_result.resumed_from_step,
+        'final_losses': train_result.final_losses,
+        'train_images_per_second': train_result.images_per_second,
+        'inference_images_per_second': len(scores) / max(
+            scored - score_started, 1e-9),
+        'seconds': {'sampling': sampled - started, 'train': trained - sampled,
+                    'score': scored - score_started,
+                    'total': scored - started},
+        **report.scoring_summary(scores, split.test_labels),
+        # results.json reports these; recorded here because with --jobs > 1
+        # only the workers hold a Trainer.
+        **trainer.parameter_counts(),
+    }
+    if split.validation_images is not None:
+      by_score = self.validation_aurocs(split)
+      result['validation_auroc'] = by_score[config.eval.score]
+      result['validation_auroc_by_score'] = by_score
+    if folder and trainer.is_chief():
+      io_utils.save_keras_model(
+          os.path.join(folder, run_folder.GENERATOR_FILE), trainer.generator)
+      # Scores before the result: result.json marks the class as done.
+      io_utils.save_npz(os.path.join(folder, run_folder.SCORES_FILE),
+                        scores=scores.astype(np.float32),
+                        labels=split.test_labels,
+                        test_classes=split.test_classes)
+      io_utils.write_json(os.path.join(folder, run_folder.RESULT_FILE),
+                          result)
+    logger.info('%sAUROC %.2f%% (train %s, score %s)', prefix, auroc,
+                format_duration(trained - sampled),
+                format_duration(scored - score_started))
+    return result

@@ -1,0 +1,127 @@
+"""The paper's benchmark protocol (Sec. 4.1, 4.3): data and per-class split.
+
+One class is normal, all others are anomalies. For each normal class: all of
+its training images plus as many anomalies, sampled equally from the other
+classes with k-means (Sec. 3.5); the whole test split is scored.
+"""
+
+import dataclasses
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from ganad_tf.benchmark.config import BenchmarkConfig
+from ganad_tf.data import datasets
+from ganad_tf.data import sampling
+from ganad_tf.data import splits
+from ganad_tf.errors import ConfigError
+
+
+@dataclasses.dataclass
+class PreparedData:
+  """A benchmark dataset ready for the model.
+
+  Attributes:
+    name: the dataset's name (config.data.dataset).
+    train_images: float32 [N, S, S, C] in [-1, 1] at the model's input size
+      S, without the validation images.
+    train_labels: int64 [N], in [0, num_classes).
+    test_images: float32 [M, S, S, C] in [-1, 1].
+    test_labels: int64 [M].
+    class_names: name of each label value.
+    source: where the raw arrays came from (see datasets.LabeledImages).
+    validation_images: float32 [V, S, S, C] held out of the training split
+      (config.data.validation_fraction), or None.
+    validation_labels: int64 [V], or None.
+  """
+  name: str
+  train_images: np.ndarray
+  train_labels: np.ndarray
+  test_images: np.ndarray
+  test_labels: np.ndarray
+  class_names: List[str]
+  source: str
+  validation_images: Optional[np.ndarray] = None
+  validation_labels: Optional[np.ndarray] = None
+
+  @property
+  def num_classes(self) -> int:
+    return len(self.class_names)
+
+
+@dataclasses.dataclass
+class ClassSplit:
+  """Training and evaluation data for one normal class.
+
+  Labels of evaluation images are 1 for anomalies, 0 for normal images.
+  """
+  normal_class: int
+  train_normal: np.ndarray
+  train_anomaly: np.ndarray
+  train_anomaly_classes: np.ndarray
+  test_images: np.ndarray
+  test_labels: np.ndarray
+  test_classes: np.ndarray
+  validation_images: Optional[np.ndarray] = None
+  validation_labels: Optional[np.ndarray] = None
+
+
+def prepare_data(config: BenchmarkConfig) -> PreparedData:
+  """Loads, scales and resizes a dataset; carves out validation data."""
+  data_cfg = config.data
+  raw = datasets.load_dataset(data_cfg.dataset, data_cfg.data_dir,
+                              data_cfg.tfds_data_dir)
+  train_images = datasets.preprocess_images(raw.train_images,
+                                            data_cfg.image_size)
+  test_images = datasets.preprocess_images(raw.test_images,
+                                           data_cfg.image_size)
+  prepared = PreparedData(raw.name, train_images, raw.train_labels,
+                          test_images, raw.test_labels, list(raw.class_names),
+                          raw.source)
+  if data_cfg.validation_fraction > 0:
+    held_out = splits.validation_mask(raw.train_labels,
+                                      data_cfg.validation_fraction,
+                                      data_cfg.sampling_seed)
+    prepared.validation_images = train_images[held_out]
+    prepared.validation_labels = raw.train_labels[held_out]
+    prepared.train_images = train_images[~held_out]
+    prepared.train_labels = raw.train_labels[~held_out]
+  return prepared
+
+
+def check_normal_classes(classes: Optional[Sequence[int]],
+                         num_classes: int, dataset: str) -> List[int]:
+  """All classes when None; otherwise checks each is in range."""
+  if classes is None or len(classes) == 0:
+    return list(range(num_classes))
+  for value in classes:
+    if not 0 <= int(value) < num_classes:
+      raise ConfigError(f'Normal class {value} is out of range for {dataset}, '
+                        f'which has classes 0..{num_classes - 1}; fix '
+                        '--normal_classes.')
+  if len(set(classes)) != len(classes):
+    raise ConfigError(f'--normal_classes lists a class twice: {list(classes)}.')
+  return [int(c) for c in classes]
+
+
+def make_split(data: PreparedData, normal_class: int,
+               config: BenchmarkConfig) -> ClassSplit:
+  """Applies the protocol for one normal class (with k-means sampling)."""
+  data_cfg = config.data
+  is_normal = data.train_labels == normal_class
+  anomaly_index = sampling.sample_anomalies(
+      data.train_images, data.train_labels, normal_class,
+      data_cfg.anomaly_total, data_cfg.kmeans_k, data_cfg.sampling_seed)
+  split = ClassSplit(
+      normal_class=normal_class,
+      train_normal=data.train_images[is_normal],
+      train_anomaly=data.train_images[anomaly_index],
+      train_anomaly_classes=data.train_labels[anomaly_index],
+      test_images=data.test_images,
+      test_labels=(data.test_labels != normal_class).astype(np.int64),
+      test_classes=data.test_labels)
+  if data.validation_images is not None:
+    split.validation_images = data.validation_images
+    split.validation_labels = (data.validation_labels !=
+                               normal_class).astype(np.int64)
+  return split

@@ -1,0 +1,150 @@
+"""A run's report: results.json and table.md from the per-class results."""
+
+import os
+import platform
+from typing import Any, Callable, Dict, Optional, Sequence
+
+import numpy as np
+
+from ganad_tf import io_utils
+from ganad_tf.benchmark import paper
+from ganad_tf.benchmark import run_folder
+from ganad_tf.benchmark.config import BenchmarkConfig
+from ganad_tf.data import registry
+from ganad_tf.core.config import fingerprint
+from ganad_tf.errors import OutputError
+from ganad_tf.progress import format_duration
+
+PARAMETER_KEYS = ('generator_params', 'discriminator_params')
+
+
+def scoring_summary(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
+  """Mean score of normal (label 0) and anomaly (label 1) test images."""
+  return {'mean_score_normal': float(np.mean(scores[labels == 0])),
+          'mean_score_anomaly': float(np.mean(scores[labels == 1]))}
+
+
+def environment() -> Dict[str, Any]:
+  """Versions and machine facts recorded beside every result."""
+  import keras
+  import tensorflow as tf
+  return {'python': platform.python_version(), 'tensorflow': tf.__version__,
+          'keras': keras.__version__, 'numpy': np.__version__,
+          'platform': platform.platform(), 'cpu_count': os.cpu_count(),
+          'gpus': len(tf.config.list_physical_devices('GPU'))}
+
+
+def _parameter_counts(details: Dict[str, Dict[str, Any]],
+                      count_parameters: Callable[[], Dict[str, int]]
+                      ) -> Dict[str, int]:
+  for detail in details.values():
+    if all(key in detail for key in PARAMETER_KEYS):
+      return {key: detail[key] for key in PARAMETER_KEYS}
+  # Every class finished before class results recorded the counts.
+  counts = count_parameters()
+  return {key: counts[key] for key in PARAMETER_KEYS}
+
+
+def collect_results(config: BenchmarkConfig, data, classes: Sequence[int],
+                    output_dir: str, wall_seconds: float,
+                    command: Optional[str],
+                    count_parameters: Callable[[], Dict[str, int]]
+                    ) -> Dict[str, Any]:
+  """Merges per-class results into results.json and table.md.
+
+  Args:
+    config: the run's configuration.
+    data: the run's protocol.PreparedData (names, source, class count).
+    classes: the normal classes of this run.
+    output_dir: the run folder.
+    wall_seconds: how long this invocation took.
+    command: the command line, recorded in the outputs.
+    count_parameters: the Trainer's `parameter_counts`; called only if no
+      class result records them (classes finished by older versions).
+
+  Returns:
+    The contents of results.json.
+
+  Raises:
+    OutputError: a class has no valid result in `output_dir`.
+  """
+  run_fingerprint = fingerprint(config)
+  per_class = {}
+  details = {}
+  for normal_class in classes:
+    result = run_folder.load_class_result(output_dir, normal_class,
+                                          run_fingerprint)
+    if result is None:
+      raise OutputError(f'Class {normal_class} has no result in {output_dir} '
+                        'after running; rerun the command to finish it.')
+    per_class[str(normal_class)] = result['auroc']
+    details[str(normal_class)] = result
+  values = np.array(list(per_class.values()))
+  claimed = registry.get(data.name).paper_auroc
+  results = {
+      'dataset': data.name,
+      'data_source': data.source,
+      'class_names': {str(c): data.class_names[c] for c in classes},
+      'per_class': per_class,
+      'mean': float(values.mean()),
+      'std': float(values.std()),
+      'std_note': 'population standard deviation over classes (ddof=0)',
+      'num_classes_run': len(classes),
+      'complete': len(classes) == data.num_classes,
+      **_parameter_counts(details, count_parameters),
+      'paper': ({'mean': claimed[0], 'std': claimed[1]} if claimed else None),
+      'config': config.to_dict(),
+      'fingerprint': run_fingerprint,
+      'timings': {
+          'this_invocation_wall_seconds': wall_seconds,
+          'sum_class_seconds': float(sum(
+              d['seconds']['total'] for d in details.values())),
+          'per_class_seconds': {c: d['seconds'] for c, d in details.items()},
+      },
+      'per_class_detail': details,
+      'command': command,
+      'environment': environment(),
+  }
+  io_utils.write_json(os.path.join(output_dir, run_folder.RESULTS_FILE),
+                      results)
+  io_utils.write_text(os.path.join(output_dir, run_folder.TABLE_FILE),
+                      format_table(results))
+  return results
+
+
+def format_table(results: Dict[str, Any]) -> str:
+  """Markdown table: our AUROC per class, mean and SD, beside the paper."""
+  dataset = results['dataset']
+  lines = [f'# {dataset}: AUROC (%) with each class as normal', '',
+           '| normal class | name | AUROC (%) |', '|---:|---|---:|']
+  for key, value in results['per_class'].items():
+    lines.append(f'| {key} | {results["class_names"][key]} | {value:.2f} |')
+  lines.append(f'| **mean ± SD** | {results["num_classes_run"]} classes | '
+               f'**{results["mean"]:.2f} ± {results["std"]:.2f}** |')
+  if results['paper']:
+    lines.append(f'| paper (Sec. 4.3) | claimed | {results["paper"]["mean"]:.1f}'
+                 f' ± {results["paper"]["std"]:.2f} |')
+  if not results['complete']:
+    lines += ['', f'Only {results["num_classes_run"]} classes were run, so '
+              'the mean is not comparable with the paper\'s.']
+  train = results['config']['train']
+  timings = results['timings']
+  lines += [
+      '', f'SD is the population standard deviation over classes. '
+      f'Generator {results["generator_params"]:,} parameters, discriminator '
+      f'{results["discriminator_params"]:,} (paper: '
+      f'{paper.GENERATOR_PARAMS / 1000:g}K, '
+      f'{paper.DISCRIMINATOR_PARAMS / 1000:g}K).',
+      f'Training: {train["epochs"]} epochs, batch {train["batch_size"]}, '
+      f'lr {train["learning_rate"]:g} (x{train["lr_decay_factor"]:g} every '
+      f'{train["lr_decay_epochs"]} epochs), Adam betas '
+      f'({train["adam_beta1"]:g}, {train["adam_beta2"]:g}), augmentation '
+      f'{train["augment"]!r}, seed {train["seed"]}.',
+      f'Time: {format_duration(timings["sum_class_seconds"])} summed over '
+      f'classes; this invocation took '
+      f'{format_duration(timings["this_invocation_wall_seconds"])} wall clock.',
+      f'Data: {results["data_source"]}.',
+  ]
+  if results.get('command'):
+    lines += ['', 'Command:', '', '```', results['command'], '```']
+  return '\n'.join(lines) + '\n'
