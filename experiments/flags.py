@@ -16,6 +16,7 @@ from absl import flags
 
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
+from ganad_tf.data import sampling
 
 # (section, field) -> flag name, where the field's own name is not used.
 _RENAMED = {('weights', name): f'w_{name}'
@@ -28,6 +29,9 @@ _CHOICES = {
     ('train', 'group_schedule'): config_lib.GROUP_SCHEDULES,
     ('train', 'augment'): config_lib.AUGMENTATIONS,
     ('eval', 'score'): config_lib.SCORES,
+    ('train', 'generator_optimizers'): config_lib.GENERATOR_OPTIMIZERS,
+    ('train', 'latent_target'): config_lib.LATENT_TARGETS,
+    ('data', 'kmeans_quotas'): tuple(sampling.QUOTAS),
 }
 
 _HELP = {
@@ -59,6 +63,13 @@ _HELP = {
     'normal_group_prob': 'P(normal loss group) with --group_schedule=random.',
     'augment': 'paper = the dataset\'s Sec. 4.2 augmentation.',
     'seed': 'Seed of weights, batches, augmentation and group draws.',
+    'generator_optimizers': 'shared: one Adam for G in both loss groups; '
+                            'per_group: one per group (paper: not said).',
+    'latent_target': 'joint: the latent loss trains both G_E(x) and '
+                     'G_E(G(x)); stop_gradient: G_E(x) is a fixed target.',
+    'disc_steps': 'Discriminator updates per generator update (paper: 1).',
+    'kmeans_quotas': 'proportional: k-means clusters give images by size '
+                     '(Sec. 3.5); equal: the same number each (Sec. 3.2).',
     'jit_compile': 'Compile the training loop with XLA.',
     'steps_per_execution': 'Training steps per compiled call.',
     'checkpoint_every_epochs': 'Checkpoint interval in epochs.',

@@ -94,3 +94,23 @@ def test_only_one_class_is_reported():
 def test_kmeans_features_pool_large_images():
   features = sampling.kmeans_features(np.ones((2, 128, 128, 3)))
   assert features.shape == (2, 16 * 16 * 3)
+
+
+def test_equal_quotas_fill_small_clusters_and_spread_the_rest():
+  assert sampling.equal_quotas([10, 10, 10], 9).tolist() == [3, 3, 3]
+  assert sampling.equal_quotas([1, 10, 10], 9).tolist() == [1, 4, 4]
+  assert sampling.equal_quotas([1, 2, 10], 9).tolist() == [1, 2, 6]
+  assert sampling.equal_quotas([1, 2, 3], 9).tolist() == [1, 2, 3]
+  assert sampling.equal_quotas([5, 5], 3).tolist() == [2, 1]
+
+
+def test_kmeans_sample_with_equal_quotas_takes_more_from_a_small_cluster():
+  rng = np.random.default_rng(0)
+  # Two well-separated clusters: 90 dark and 10 bright images.
+  dark = rng.uniform(0.0, 0.1, (90, 16, 16, 1))
+  bright = rng.uniform(0.9, 1.0, (10, 16, 16, 1))
+  images = np.concatenate([dark, bright]).astype(np.float32)
+  for quotas, bright_expected in (('proportional', 2), ('equal', 10)):
+    picked = sampling.kmeans_sample(images, 20, 2, seed=0, quotas=quotas)
+    assert len(picked) == 20
+    assert int(np.sum(picked >= 90)) == bright_expected, quotas

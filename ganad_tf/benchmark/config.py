@@ -10,10 +10,10 @@ import dataclasses
 from typing import Optional
 
 from ganad_tf.data import registry
+from ganad_tf.data import sampling
 from ganad_tf.core.config import CoreConfig, EvalConfig, check_image_size
 from ganad_tf.errors import ConfigError
 
-KMEANS_QUOTAS = ('proportional', 'equal')
 
 
 @dataclasses.dataclass
@@ -55,9 +55,9 @@ class DataConfig:
     check_image_size(self.image_size)
     if self.kmeans_k < 1:
       raise ConfigError(f'kmeans_k={self.kmeans_k} must be >= 1.')
-    if self.kmeans_quotas not in KMEANS_QUOTAS:
+    if self.kmeans_quotas not in sampling.QUOTAS:
       raise ConfigError(f'Unknown kmeans_quotas {self.kmeans_quotas!r}; '
-                        f'choose one of {KMEANS_QUOTAS}.')
+                        f'choose one of {tuple(sampling.QUOTAS)}.')
     if self.anomaly_total is not None and self.anomaly_total < 1:
       raise ConfigError(f'anomaly_total={self.anomaly_total} must be >= 1.')
     if not 0 <= self.validation_fraction < 1:

@@ -111,7 +111,8 @@ def make_split(data: PreparedData, normal_class: int,
   is_normal = data.train_labels == normal_class
   anomaly_index = sampling.sample_anomalies(
       data.train_images, data.train_labels, normal_class,
-      data_cfg.anomaly_total, data_cfg.kmeans_k, data_cfg.sampling_seed)
+      data_cfg.anomaly_total, data_cfg.kmeans_k, data_cfg.sampling_seed,
+      data_cfg.kmeans_quotas)
   split = ClassSplit(
       normal_class=normal_class,
       train_normal=data.train_images[is_normal],

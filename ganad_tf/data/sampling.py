@@ -48,15 +48,40 @@ def proportional_quotas(sizes: Sequence[int], total: int) -> np.ndarray:
   return np.minimum(quotas, sizes)
 
 
+def equal_quotas(sizes: Sequence[int], total: int) -> np.ndarray:
+  """Splits `total` equally over groups; what a small group cannot take
+  goes equally to the groups with images left (first ones get remainders).
+
+  No group gets more than its size; the quotas sum to min(total, sum(sizes)).
+  """
+  sizes = np.asarray(sizes, dtype=np.int64)
+  quotas = np.zeros_like(sizes)
+  left = int(min(total, sizes.sum()))
+  while left > 0:
+    open_groups = np.flatnonzero(quotas < sizes)
+    share, extra = divmod(left, len(open_groups))
+    add = np.full(len(open_groups), share, np.int64)
+    add[:extra] += 1
+    add = np.minimum(add, sizes[open_groups] - quotas[open_groups])
+    quotas[open_groups] += add
+    left -= int(add.sum())
+  return quotas
+
+
+QUOTAS = {'proportional': proportional_quotas, 'equal': equal_quotas}
+
+
 def kmeans_sample(images: np.ndarray, count: int, num_clusters: int,
-                  seed: int) -> np.ndarray:
-  """Picks `count` indices spread over k-means clusters by cluster size.
+                  seed: int, quotas: str = 'proportional') -> np.ndarray:
+  """Picks `count` indices spread over k-means clusters.
 
   Args:
     images: (N, ...) images of one class.
     count: how many to pick; all N (in order) when count >= N.
     num_clusters: k; reduced to N when N is smaller.
     seed: seeds k-means and the draws within clusters.
+    quotas: 'proportional' to cluster size (Sec. 3.5) or 'equal' per
+      cluster (Sec. 3.2's wording); see QUOTAS.
 
   Returns:
     Sorted int64 indices into `images`.
@@ -71,11 +96,11 @@ def kmeans_sample(images: np.ndarray, count: int, num_clusters: int,
   assignments = KMeans(n_clusters=num_clusters, n_init=1,
                        random_state=seed).fit_predict(features)
   sizes = np.bincount(assignments, minlength=num_clusters)
-  quotas = proportional_quotas(sizes, count)
   rng = np.random.default_rng(seed)
   chosen = [rng.choice(np.flatnonzero(assignments == cluster), quota,
                        replace=False)
-            for cluster, quota in enumerate(quotas) if quota]
+            for cluster, quota in enumerate(QUOTAS[quotas](sizes, count))
+            if quota]
   return np.sort(np.concatenate(chosen)).astype(np.int64)
 
 
@@ -87,7 +112,8 @@ def equal_class_quotas(classes: Sequence[int], total: int) -> Dict[int, int]:
 
 def balanced_sample(images: np.ndarray, labels: np.ndarray,
                     quotas: Dict[int, int], num_clusters: int,
-                    seed: int) -> np.ndarray:
+                    seed: int, cluster_quotas: str = 'proportional'
+                    ) -> np.ndarray:
   """k-means-samples `quotas[c]` images of each class c.
 
   Args:
@@ -96,6 +122,7 @@ def balanced_sample(images: np.ndarray, labels: np.ndarray,
     quotas: class -> how many to pick.
     num_clusters: k for each class's k-means.
     seed: base seed; each class gets its own derived seed.
+    cluster_quotas: how a class's quota spreads over its clusters (QUOTAS).
 
   Returns:
     Sorted indices into `images`.
@@ -110,14 +137,15 @@ def balanced_sample(images: np.ndarray, labels: np.ndarray,
       raise DatasetError(f'Class {label} has no training images, so it cannot '
                          'be sampled; check the labels or drop the class.')
     local = kmeans_sample(images[members], quota, num_clusters,
-                          seed=seed * 1000 + offset)
+                          seed=seed * 1000 + offset, quotas=cluster_quotas)
     picked.append(members[local])
   return np.sort(np.concatenate(picked)).astype(np.int64)
 
 
 def sample_anomalies(images: np.ndarray, labels: np.ndarray, normal_class: int,
                      total: Optional[int], num_clusters: int,
-                     seed: int) -> np.ndarray:
+                     seed: int, cluster_quotas: str = 'proportional'
+                     ) -> np.ndarray:
   """The benchmark protocol: `total` anomalies, equal per anomaly class.
 
   Args:
@@ -126,6 +154,7 @@ def sample_anomalies(images: np.ndarray, labels: np.ndarray, normal_class: int,
     total: how many anomalies in all; None means as many as normal images.
     num_clusters: k for k-means within each class.
     seed: sampling seed.
+    cluster_quotas: how each class's quota spreads over its clusters.
 
   Returns:
     Sorted indices of the sampled anomaly images.
@@ -138,4 +167,5 @@ def sample_anomalies(images: np.ndarray, labels: np.ndarray, normal_class: int,
   if total is None:
     total = int(np.sum(labels == normal_class))
   quotas = equal_class_quotas(anomaly_classes, total)
-  return balanced_sample(images, labels, quotas, num_clusters, seed)
+  return balanced_sample(images, labels, quotas, num_clusters, seed,
+                         cluster_quotas)
