@@ -44,10 +44,15 @@ _HELP = {
     'kmeans_k': 'k-means clusters per class for balanced sampling.',
     'anomaly_total': 'Anomaly training images in all (default: as many as '
                      'normal images).',
+    'train_per_class': 'Keep only this many training images per class '
+                       '(seeded; small-data studies). Unset: all.',
     'validation_fraction': 'Per-class share of training data held out for '
                            'validation (model selection never uses test).',
     'sampling_seed': 'Seed of k-means sampling and of the validation split.',
     'epochs': 'Training epochs (paper: 300).',
+    'min_steps': 'Step budget: multiply --epochs and --lr_decay_epochs by the '
+                 'smallest whole factor that trains at least this many steps '
+                 '(0: off).',
     'batch_size': 'Images per step (paper: 1).',
     'learning_rate': 'Initial Adam learning rate (paper: 1e-4).',
     'lr_decay_epochs': 'Multiply the learning rate by --lr_decay_factor every '

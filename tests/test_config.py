@@ -38,7 +38,8 @@ def test_committed_benchmark_configs_keep_their_fingerprint(path):
 
 def test_inspection_reads_detectors_saved_before_the_split():
   old = BenchmarkConfig().to_dict()  # the pre-split config held this
-  del old['data']['kmeans_quotas']  # (added later, never in a detector)
+  for name in config_lib.OMITTED_AT_DEFAULT['data']:
+    del old['data'][name]  # added later, never in a saved detector
   old['data'].update(dataset='folder', image_size=128,
                      validation_fraction=0.2)
   config = InspectionConfig.from_dict(old)
@@ -66,3 +67,14 @@ def test_fields_added_later_change_the_fingerprint_only_when_set():
       other = 2 if isinstance(default, int) else 'other'
       changed = config_lib.replace(BenchmarkConfig(), **{section: {name: other}})
       assert config_lib.fingerprint(changed) != legacy, name
+
+
+def test_min_steps_scales_epochs_by_the_smallest_whole_factor():
+  train = config_lib.TrainConfig(epochs=12, min_steps=0)
+  assert train.epoch_scale(63) == 1
+  train = config_lib.TrainConfig(epochs=12, min_steps=8000)
+  assert train.epoch_scale(63) == 11  # 12 x 63 = 756; 11 x 756 = 8316
+  assert train.epoch_scale(750) == 1  # 9000 steps already
+  assert train.epoch_scale(666) == 2  # 7992 < 8000
+  with pytest.raises(ConfigError, match='min_steps'):
+    config_lib.TrainConfig(min_steps=-1).validate()

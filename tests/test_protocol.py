@@ -70,3 +70,13 @@ def test_prepared_digits_are_floats_with_a_held_out_split():
   assert whole.validation_images is None
   assert len(whole.train_images) == (len(data.train_images) +
                                      len(data.validation_images))
+
+
+def test_train_per_class_cuts_only_the_training_split():
+  whole = protocol.prepare_data(digits_config())
+  cut = protocol.prepare_data(config_lib.replace(
+      digits_config(), data={'train_per_class': 20,
+                             'validation_fraction': 0.25}))
+  assert np.bincount(cut.train_labels).tolist() == [15] * 10
+  assert np.bincount(cut.validation_labels).tolist() == [5] * 10
+  np.testing.assert_array_equal(cut.test_images, whole.test_images)

@@ -27,3 +27,14 @@ def test_is_seeded_and_keeps_rare_labels_in_training():
 def test_refuses_a_fraction_outside_0_1():
   with pytest.raises(ConfigError, match='validation_fraction'):
     splits.validation_mask(np.zeros(4), 1.0, 0)
+
+
+def test_per_label_subset_caps_each_label_and_is_seeded():
+  labels = np.repeat(np.arange(3), [10, 3, 30])
+  kept = splits.per_label_subset(labels, 5, seed=0)
+  assert np.bincount(labels[kept]).tolist() == [5, 3, 5]
+  assert np.all(np.diff(kept) > 0)
+  np.testing.assert_array_equal(kept, splits.per_label_subset(labels, 5, 0))
+  assert not np.array_equal(kept, splits.per_label_subset(labels, 5, 1))
+  with pytest.raises(ConfigError, match='train_per_class'):
+    splits.per_label_subset(labels, 0, 0)

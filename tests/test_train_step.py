@@ -215,3 +215,16 @@ def test_extra_discriminator_steps_update_only_the_discriminator():
   # 8 steps either way; with 3 D steps per G step D is updated 3x as often.
   assert counts[1] == (8, 8)
   assert counts[3] == (8, 24)
+
+
+def test_a_step_budget_stretches_epochs_and_the_learning_rate_schedule():
+  rng = np.random.default_rng(0)
+  config = _config(batch_size=4, epochs=2, lr_decay_epochs=1, min_steps=20,
+                   augment='none')
+  trainer = Trainer(config, SHAPE, 'digits')
+  result = trainer.fit(blob_images(rng, 8), blob_images(rng, 8))
+  # 4 steps/epoch x 2 epochs = 8 < 20: factor 3, so 6 epochs, 24 steps,
+  # and the learning rate halves every 3 epochs instead of every one.
+  assert (result.steps, result.epochs) == (24, 6)
+  assert [trainer.learning_rate_at(e) for e in (0, 2, 3, 5)] == [
+      1e-3, 1e-3, 5e-4, 5e-4]

@@ -34,6 +34,9 @@ class DataConfig:
       spread over clusters that have images left.
     anomaly_total: anomaly training images in all; None means as many as
       there are normal training images (the paper's 6000 + 6000).
+    train_per_class: keep only this many (seeded) training images of each
+      class, to study small data sets (e.g. 500, with --min_steps); None
+      keeps all. The test split is never cut.
     validation_fraction: share of each class of the training split held out
       (stratified, seeded) for validation; the benchmark itself uses 0.
     sampling_seed: seed of k-means and of the validation split.
@@ -45,6 +48,7 @@ class DataConfig:
   kmeans_k: int = 10
   kmeans_quotas: str = 'proportional'
   anomaly_total: Optional[int] = None
+  train_per_class: Optional[int] = None
   validation_fraction: float = 0.0
   sampling_seed: int = 0
 
@@ -60,6 +64,9 @@ class DataConfig:
                         f'choose one of {tuple(sampling.QUOTAS)}.')
     if self.anomaly_total is not None and self.anomaly_total < 1:
       raise ConfigError(f'anomaly_total={self.anomaly_total} must be >= 1.')
+    if self.train_per_class is not None and self.train_per_class < 1:
+      raise ConfigError(f'train_per_class={self.train_per_class} must be '
+                        '>= 1 (unset keeps every training image).')
     if not 0 <= self.validation_fraction < 1:
       raise ConfigError('validation_fraction must be in [0, 1).')
 

@@ -67,10 +67,16 @@ class ClassSplit:
 
 
 def prepare_data(config: BenchmarkConfig) -> PreparedData:
-  """Loads, scales and resizes a dataset; carves out validation data."""
+  """Loads, scales and resizes a dataset; carves out validation data
+  (after cutting each class to train_per_class images, when set)."""
   data_cfg = config.data
   raw = datasets.load_dataset(data_cfg.dataset, data_cfg.data_dir,
                               data_cfg.tfds_data_dir)
+  if data_cfg.train_per_class:
+    keep = splits.per_label_subset(raw.train_labels, data_cfg.train_per_class,
+                                   data_cfg.sampling_seed)
+    raw = dataclasses.replace(raw, train_images=raw.train_images[keep],
+                              train_labels=raw.train_labels[keep])
   train_images = datasets.preprocess_images(raw.train_images,
                                             data_cfg.image_size)
   test_images = datasets.preprocess_images(raw.test_images,

@@ -104,6 +104,11 @@ class TrainConfig:
 
   Attributes:
     epochs: passes over the balanced training set (normal + anomaly).
+    min_steps: a step budget (our addition): when epochs x steps per epoch
+      falls short of it, epochs and lr_decay_epochs are both multiplied by
+      the smallest whole factor that reaches it, so a small training set
+      gets as many updates as a large one with the same schedule shape.
+      0 (default) trains exactly `epochs`.
     batch_size: images per step; every step is all-normal or all-anomaly.
     learning_rate: initial Adam learning rate for all three networks.
     lr_decay_epochs: the learning rate is multiplied by lr_decay_factor
@@ -140,6 +145,7 @@ class TrainConfig:
       bit-identical runs on the same machine (slightly slower).
   """
   epochs: int = 300
+  min_steps: int = 0
   batch_size: int = 1
   learning_rate: float = 1e-4
   lr_decay_epochs: int = 50
@@ -173,6 +179,9 @@ class TrainConfig:
       if not isinstance(value, int) or value < 1:
         raise ConfigError(f'{name}={value!r} must be a whole number >= 1 '
                           f'(flag --{name}).')
+    if not isinstance(self.min_steps, int) or self.min_steps < 0:
+      raise ConfigError(f'min_steps={self.min_steps!r} must be a whole number '
+                        '>= 0 (0: no step budget).')
     if not isinstance(self.snapshot_every_epochs, int) or (
         self.snapshot_every_epochs < 0):
       raise ConfigError(f'snapshot_every_epochs={self.snapshot_every_epochs!r}'
@@ -213,6 +222,11 @@ class TrainConfig:
             f'top_patches={self.top_patches} exceeds the {num_patches} '
             f'patches of size {self.patch_size} and stride '
             f'{self.patch_stride} in a {image_size}x{image_size} image.')
+
+  def epoch_scale(self, steps_per_epoch: int) -> int:
+    """The factor on epochs (and lr_decay_epochs) that min_steps asks for."""
+    planned = self.epochs * max(int(steps_per_epoch), 1)
+    return max(1, -(-self.min_steps // planned))
 
 
 @dataclasses.dataclass
@@ -323,8 +337,8 @@ NON_RESULT_FIELDS = {
 # at their default, so that those runs keep their identity and resume.
 OMITTED_AT_DEFAULT = {
     'train': {'generator_optimizers': 'shared', 'latent_target': 'joint',
-              'disc_steps': 1},
-    'data': {'kmeans_quotas': 'proportional'},
+              'disc_steps': 1, 'min_steps': 0},
+    'data': {'kmeans_quotas': 'proportional', 'train_per_class': None},
 }
 
 

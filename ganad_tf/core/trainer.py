@@ -124,6 +124,8 @@ class Trainer:
     self.manager: Optional[tf.train.CheckpointManager] = None
     self._summary_writer = None
     self.steps_per_epoch = 0
+    self.epoch_scale = 1  # see TrainConfig.min_steps
+    self.epochs = 0
     self.total_steps = 0
     self._counts = (0, 0)
     self._log_prefix = ''
@@ -217,8 +219,9 @@ class Trainer:
 
   def learning_rate_at(self, epoch: int) -> float:
     train = self.config.train
+    decay_epochs = train.lr_decay_epochs * self.epoch_scale
     return train.learning_rate * train.lr_decay_factor**(
-        epoch // train.lr_decay_epochs)
+        epoch // decay_epochs)
 
   # The loop ------------------------------------------------------------------
 
@@ -277,7 +280,9 @@ class Trainer:
     else:
       normal_prob = train.normal_group_prob
     self.steps_per_epoch = math.ceil(used / train.batch_size)
-    self.total_steps = self.steps_per_epoch * train.epochs
+    self.epoch_scale = train.epoch_scale(self.steps_per_epoch)
+    self.epochs = train.epochs * self.epoch_scale
+    self.total_steps = self.steps_per_epoch * self.epochs
     self._reset(train.seed)
     self.run_state.loss_weights.assign([getattr(config.weights, name)
                                         for name in WEIGHT_NAMES])
@@ -364,7 +369,7 @@ class Trainer:
     seconds = time.monotonic() - started
     images_done = (step - start_step) * train.batch_size
     return TrainResult(
-        steps=step, epochs=train.epochs, steps_per_epoch=self.steps_per_epoch,
+        steps=step, epochs=self.epochs, steps_per_epoch=self.steps_per_epoch,
         resumed_from_step=start_step, train_seconds=seconds,
         images_per_second=images_done / seconds if seconds > 0 else 0.0,
         final_losses=last_losses)
@@ -405,10 +410,12 @@ class Trainer:
   def describe(self) -> str:
     train = self.config.train
     normal, anomaly = self._counts
+    scaled = (f' (--epochs={train.epochs} x {self.epoch_scale} to reach '
+              f'--min_steps={train.min_steps})' if self.epoch_scale > 1 else '')
     return (f'{normal} normal + {anomaly} anomaly images {self.image_shape}, '
-            f'{self.steps_per_epoch} steps/epoch x {train.epochs} epochs = '
-            f'{self.total_steps} steps, batch {train.batch_size}, augmentation '
-            f'{self.spec.augmentation!r}, P(normal group)='
+            f'{self.steps_per_epoch} steps/epoch x {self.epochs} epochs = '
+            f'{self.total_steps} steps{scaled}, batch {train.batch_size}, '
+            f'augmentation {self.spec.augmentation!r}, P(normal group)='
             f'{float(self.run_state.normal_prob.numpy()):.2f}')
 
   def parameter_counts(self) -> Dict[str, int]:

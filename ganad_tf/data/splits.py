@@ -1,7 +1,9 @@
-"""The one validation split: seeded, stratified by label.
+"""Seeded, stratified selections of a training split.
 
-Used by the benchmark (labels are classes) and by the folder workflow
-(labels are defect kinds). The test split is never touched.
+`validation_mask` is the one validation split, used by the benchmark
+(labels are classes) and by the folder workflow (labels are defect kinds);
+`per_label_subset` makes a small training set for step-budget studies. The
+test split is never touched.
 """
 
 import numpy as np
@@ -36,3 +38,18 @@ def validation_mask(labels, fraction: float, seed: int) -> np.ndarray:
     count = min(max(int(round(fraction * len(members))), 1), len(members) - 1)
     held_out[rng.choice(members, count, replace=False)] = True
   return held_out
+
+
+def per_label_subset(labels, count: int, seed: int) -> np.ndarray:
+  """Sorted indices of at most `count` examples of each label, drawn
+  without replacement (all of a label's examples when it has fewer)."""
+  if count < 1:
+    raise ConfigError(f'train_per_class={count} must be >= 1.')
+  labels = np.asarray(labels)
+  rng = np.random.default_rng(seed)
+  picked = []
+  for label in np.unique(labels):
+    members = np.flatnonzero(labels == label)
+    picked.append(members if len(members) <= count else
+                  rng.choice(members, count, replace=False))
+  return np.sort(np.concatenate(picked)) if picked else np.zeros(0, np.int64)
