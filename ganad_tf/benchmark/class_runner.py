@@ -156,6 +156,12 @@ class ClassRunner:
       by_score = self.validation_aurocs(split)
       result['validation_auroc'] = by_score[config.eval.score]
       result['validation_auroc_by_score'] = by_score
+      # For information beside the validation numbers (studies report
+      # both); never used to choose anything.
+      result['test_auroc_by_score'] = {
+          kind: (auroc if kind == config.eval.score else metrics.auroc(
+              split.test_labels, self.scorer(kind).scores(split.test_images)))
+          for kind in SCORES}
     if folder and trainer.is_chief():
       io_utils.save_keras_model(
           os.path.join(folder, run_folder.GENERATOR_FILE), trainer.generator)

@@ -1,0 +1,115 @@
+"""A study of what closes the gap to the paper, on validation data only.
+
+Each setting is a named set of config changes from one base (the preset
+under study) and is a resumable benchmark run in its own folder with a
+validation split carved from training data. The table gives, per setting
+and class, the validation AUROC of every score kind (mean L1, the paper's;
+L2; the worst patch), the test AUROC for information only, and minutes.
+Nothing in a study reads test numbers to choose: a preset may only cite the
+validation columns.
+"""
+
+import logging
+import os
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from ganad_tf import io_utils
+from ganad_tf.benchmark import runner
+from ganad_tf.benchmark.class_runner import TrainerCache
+from ganad_tf.benchmark.config import BenchmarkConfig
+from ganad_tf.core import config as config_lib
+from ganad_tf.core.config import SCORES
+from ganad_tf.errors import ConfigError
+
+logger = logging.getLogger('ganad_tf')
+
+# Named settings: config sections -> field changes from the base config.
+# The paper's open choices (both readings), schedule, batch, lr, augmentation.
+SETTINGS: Dict[str, Dict[str, Dict[str, Any]]] = {
+    'base': {},
+    'per_group_adam': {'train': {'generator_optimizers': 'per_group'}},
+    'latent_stop_gradient': {'train': {'latent_target': 'stop_gradient'}},
+    'equal_kmeans_quotas': {'data': {'kmeans_quotas': 'equal'}},
+    'disc_steps_2': {'train': {'disc_steps': 2}},
+    'epochs_x2': {'train': {'epochs': 24, 'lr_decay_epochs': 8}},
+    'epochs_x4': {'train': {'epochs': 48, 'lr_decay_epochs': 16}},
+    'batch_8': {'train': {'batch_size': 8}},
+    'lr_3e-4': {'train': {'learning_rate': 3e-4}},
+    'lr_3e-3': {'train': {'learning_rate': 3e-3}},
+    'paper_augmentation': {'train': {'augment': 'paper'}},
+}
+
+
+def setting_config(base: BenchmarkConfig, name: str) -> BenchmarkConfig:
+  if name not in SETTINGS:
+    raise ConfigError(f'Unknown study setting {name!r}; choose from '
+                      f'{", ".join(SETTINGS)}.')
+  config = config_lib.replace(base, **SETTINGS[name])
+  config.validate()
+  return config
+
+
+def run_study(base: BenchmarkConfig, settings: Sequence[str], output_dir: str,
+              normal_classes: Optional[Sequence[int]] = None,
+              command: Optional[str] = None,
+              cache: Optional[TrainerCache] = None,
+              jobs: int = 1) -> Dict[str, Any]:
+  """Runs (or resumes) each setting; writes study.json and table.md."""
+  if base.data.validation_fraction <= 0:
+    raise ConfigError('A study compares settings on validation data; set '
+                      '--validation_fraction > 0 (e.g. 0.1).')
+  configs = {name: setting_config(base, name) for name in settings}
+  output_dir = io_utils.ensure_writable_dir(output_dir)
+  cache = cache or TrainerCache()
+  rows: List[Dict[str, Any]] = []
+  for position, (name, config) in enumerate(configs.items()):
+    logger.info('Study setting %s (%d/%d): %s', name, position + 1,
+                len(configs), SETTINGS[name] or 'the base config')
+    outcome = runner.run_benchmark(
+        config, os.path.join(output_dir, name),
+        normal_classes=normal_classes, command=command, cache=cache,
+        jobs=jobs)
+    details = outcome['per_class_detail']
+    rows.append({
+        'setting': name,
+        'changes': SETTINGS[name],
+        'validation_auroc': {c: d['validation_auroc_by_score']
+                             for c, d in details.items()},
+        'test_auroc': {c: d['test_auroc_by_score']
+                       for c, d in details.items()},
+        'minutes': float(sum(d['seconds']['total']
+                             for d in details.values()) / 60),
+    })
+  results = {'base': base.to_dict(), 'normal_classes': normal_classes,
+             'class_names': outcome['class_names'], 'rows': rows,
+             'command': command}
+  io_utils.write_json(os.path.join(output_dir, 'study.json'), results)
+  io_utils.write_text(os.path.join(output_dir, 'table.md'),
+                      format_table(results))
+  return results
+
+
+def format_table(results: Dict[str, Any]) -> str:
+  """One row per setting: validation AUROC per class and score, mean."""
+  classes = list(results['class_names'])
+  head = ' | '.join(f'{c} {results["class_names"][c]}' for c in classes)
+  lines = ['# Study on validation data', '',
+           'Validation AUROC (validation carved from the training split) '
+           'per class, by anomaly score: mean L1 (the paper\'s) / L2 / '
+           'worst patch. Test AUROC (mean L1) is for information only and '
+           'chose nothing.', '',
+           f'| setting | {head} | mean (val) | mean test (info) | minutes |',
+           '|---|' + '---:|' * (len(classes) + 3)]
+  for row in results['rows']:
+    cells = [' / '.join(f'{row["validation_auroc"][c][s]:.2f}'
+                        for s in SCORES) for c in classes]
+    val_mean = np.mean([row['validation_auroc'][c]['l1'] for c in classes])
+    test_mean = np.mean([row['test_auroc'][c]['l1'] for c in classes])
+    lines.append(f'| {row["setting"]} | ' + ' | '.join(cells) +
+                 f' | {val_mean:.2f} | {test_mean:.2f} | '
+                 f'{row["minutes"]:.1f} |')
+  if results.get('command'):
+    lines += ['', '```', results['command'], '```']
+  return '\n'.join(lines) + '\n'

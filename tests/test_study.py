@@ -1,0 +1,49 @@
+"""Tests for the validation-only study runner."""
+
+import json
+import os
+
+import pytest
+
+from conftest import digits_config
+from ganad_tf.benchmark import study
+from ganad_tf.core import config as config_lib
+from ganad_tf.errors import ConfigError
+
+
+def test_every_named_setting_is_a_valid_change_of_the_preset():
+  base = config_lib.replace(digits_config(), data={'validation_fraction': 0.1})
+  for name, changes in study.SETTINGS.items():
+    config = study.setting_config(base, name)
+    for section, fields in changes.items():
+      for field, value in fields.items():
+        assert getattr(getattr(config, section), field) == value, name
+  with pytest.raises(ConfigError, match='Unknown study setting'):
+    study.setting_config(base, 'faster')
+
+
+def test_a_study_needs_a_validation_split(tmp_path):
+  with pytest.raises(ConfigError, match='validation_fraction'):
+    study.run_study(digits_config(), ['base'], str(tmp_path))
+
+
+def test_a_tiny_study_reports_validation_by_score_and_test_for_info(tmp_path):
+  base = config_lib.replace(digits_config(epochs=1),
+                            data={'validation_fraction': 0.2})
+  results = study.run_study(base, ['base', 'latent_stop_gradient'],
+                            str(tmp_path), normal_classes=[3])
+  assert [row['setting'] for row in results['rows']] == [
+      'base', 'latent_stop_gradient']
+  for row in results['rows']:
+    assert set(row['validation_auroc']['3']) == set(config_lib.SCORES)
+    assert set(row['test_auroc']['3']) == set(config_lib.SCORES)
+    assert row['minutes'] > 0
+  # The two settings train differently, so their numbers differ.
+  first, second = (row['validation_auroc']['3']['l1']
+                   for row in results['rows'])
+  assert first != second
+  with open(os.path.join(tmp_path, 'study.json')) as handle:
+    assert json.load(handle)['rows'][1]['changes'] == {
+        'train': {'latent_target': 'stop_gradient'}}
+  table = (tmp_path / 'table.md').read_text()
+  assert '| base |' in table and '| latent_stop_gradient |' in table
