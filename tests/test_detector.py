@@ -230,8 +230,12 @@ def test_evaluate_reports_image_and_pixel_metrics(detector, trained):
   result = detector.evaluate(trained[2])
   assert result['counts'] == {'normal': 10, 'scratch': 3, 'stain': 3,
                               'stamped': 3}
-  assert 0 <= result['auroc'] <= 100
-  assert 0 <= result['tile']['auroc'] <= 100
+  # The same scores as score() gives, image for image.
+  from ganad_tf.core import metrics
+  assert result['auroc'] == pytest.approx(metrics.auroc(
+      trained[2].is_anomaly, detector.score(trained[2].images)))
+  # Tile AUROC's negatives are every tile of the 10 normal images.
+  assert result['tile']['normal_tiles'] == 10 * detector.grid.num_tiles
   assert set(result['per_kind']) == {'scratch', 'stain', 'stamped'}
   pixel = result['pixel']
   assert pixel['defect_images_with_masks'] == 9
