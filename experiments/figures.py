@@ -13,7 +13,6 @@ r"""Writes the figures of a finished benchmark run into <run_dir>/figures.
 
 import os
 
-from absl import app
 from absl import flags
 
 from experiments import flags as experiment_flags
@@ -29,8 +28,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  experiment_flags.start_logging(argv)
   classes = [int(c) for c in FLAGS.classes] if FLAGS.classes else None
   written = figure_report.write_run_figures(
       FLAGS.run_dir, examples=FLAGS.examples, classes=classes,

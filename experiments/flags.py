@@ -188,12 +188,21 @@ def start(argv, flag_values: flags.FlagValues = flags.FLAGS,
 
 
 def start_logging(argv) -> None:
-  """Refuses stray arguments and turns on INFO progress logging."""
+  """Refuses stray arguments and sets what the run prints from absl's
+  --verbosity: progress lines at the default 0 (warnings only below 0), and
+  TensorFlow's own log lines only from 1 on (ganad_tf.logs)."""
   import logging
   from absl import app
+  from absl.logging import converter
+  from ganad_tf import logs
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  logging.getLogger('ganad_tf').setLevel(logging.INFO)
+  # absl raises its default -1 to 0 when it parses the flags.
+  verbosity = flags.FLAGS['verbosity'].value if flags.FLAGS.is_parsed() else 0
+  # Our DEBUG lines stay off at -v 1, which is for TensorFlow's lines.
+  logging.getLogger('ganad_tf').setLevel(
+      converter.absl_to_standard(min(verbosity, 0)))
+  logs.configure(verbosity)
 
 
 def run(main):

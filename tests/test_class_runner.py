@@ -37,9 +37,14 @@ def test_class_result_records_what_the_report_needs(finished_run):
 
 
 def test_even_two_epochs_learn_something(finished_run):
-  # Random scores give 50; two epochs on digits are far above that.
+  # Chance is 50. The worse class (always 7) varies with the CPU as much as
+  # with the seed: seed 0 gave 83.5 here, 74.9 on another machine. Measured
+  # min over classes 0 and 7, seeds 0-7, 1 | 2 threads: 83.5|83.6, 67.1|67.2,
+  # 71.6|72.0, 62.3|62.3, 84.1|84.2, 74.6|74.6, 75.1|75.1, 73.8|73.7. The
+  # same run untrained (lr 1e-12), seeds 0-5: 37.7, 45.5, 40.0, 39.0, 43.4,
+  # 41.8; random scores: 50 +- 4 per class on these 540 test images.
   _, results = finished_run
-  assert min(results['per_class'].values()) > 75
+  assert min(results['per_class'].values()) > 55
 
 
 def test_cache_keeps_data_per_data_config():

@@ -215,13 +215,23 @@ def test_evaluate_reports_image_and_pixel_metrics(detector, trained):
   result = detector.evaluate(trained[2])
   assert result['counts'] == {'normal': 10, 'scratch': 3, 'stain': 3,
                               'stamped': 3}
-  assert 0 <= result['auroc'] <= 100
-  assert 0 <= result['tile']['auroc'] <= 100
+  # The same scores as score() gives, image for image.
+  from ganad_tf.core import metrics
+  assert result['auroc'] == pytest.approx(metrics.auroc(
+      trained[2].is_anomaly, detector.score(trained[2].images)))
+  # Tile AUROC's negatives are every tile of the 10 normal images.
+  assert result['tile']['normal_tiles'] == 10 * detector.grid.num_tiles
   assert set(result['per_kind']) == {'scratch', 'stain', 'stamped'}
   pixel = result['pixel']
   assert pixel['defect_images_with_masks'] == 9
-  assert 0 <= pixel['hottest_pixel_on_defect'] <= pixel[
-      'hottest_pixel_near_defect'] <= 1
+  # Rebuilt from error_map() and the masks: heat maps line up with masks.
+  data = trained[2]
+  heat = detector.error_map(data.images)
+  hits = [data.masks[i].ravel()[np.argmax(heat[i])]
+          for i in np.flatnonzero(data.labels > 0)
+          if data.masks[i] is not None and data.masks[i].any()]
+  assert len(hits) == 9
+  assert pixel['hottest_pixel_on_defect'] == pytest.approx(np.mean(hits))
 
 
 def test_arrays_without_masks_pick_max_error_tiles_and_normal_only_mode(

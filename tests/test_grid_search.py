@@ -1,9 +1,13 @@
 """The constrained loss-weight grid of Sec. 3.4 and its ranked search."""
 
+import json
+import os
+
 import pytest
 
 from conftest import digits_config
 from ganad_tf.benchmark import grid_search
+from ganad_tf.benchmark import run_folder
 from ganad_tf.benchmark.class_runner import TrainerCache
 from ganad_tf.core import config as config_lib
 from ganad_tf.errors import ConfigError
@@ -37,7 +41,15 @@ def test_grid_search_ranks_by_validation_and_resumes(tmp_path, caplog):
                                       max_points=2, cache=cache)
   ranking = first['ranking']
   assert len(ranking) == 2 and [r['rank'] for r in ranking] == [1, 2]
-  assert ranking[0]['validation_auroc'] >= ranking[1]['validation_auroc']
+  # Each point's numbers are its class result's validation and test AUROC
+  # (ranked by the first: model selection never looks at test data).
+  for row in ranking:
+    with open(os.path.join(run_folder.class_dir(
+        str(tmp_path / grid_search.point_name(row['index'])), 2),
+                           run_folder.RESULT_FILE)) as handle:
+      saved = json.load(handle)
+    assert row['validation_auroc'] == pytest.approx(saved['validation_auroc'])
+    assert row['test_auroc'] == pytest.approx(saved['auroc'])
   assert any(r['is_table2'] for r in ranking)
   caplog.set_level('INFO', logger='ganad_tf')
   again = grid_search.run_grid_search(base, str(tmp_path), normal_classes=[2],

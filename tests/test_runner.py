@@ -1,6 +1,7 @@
 """run_benchmark: resuming, refusing other runs, failing before writing."""
 
 import os
+import re
 import shutil
 import stat
 
@@ -10,6 +11,7 @@ from conftest import digits_config
 from ganad_tf import io_utils
 from ganad_tf.benchmark import run_folder
 from ganad_tf.benchmark import runner
+from ganad_tf.benchmark.class_runner import TrainerCache
 from ganad_tf.errors import ConfigError, OutputError
 
 
@@ -64,18 +66,26 @@ def test_normal_class_out_of_range_fails_before_writing(tmp_path):
   assert not (output_dir / 'config.json').exists()
 
 
-def test_unwritable_output_dir(tmp_path):
+def _no_data(cache, config):
+  raise AssertionError('loaded the data before checking the output folder')
+
+
+def test_unwritable_output_dir(tmp_path, monkeypatch):
   if os.geteuid() == 0 and os.path.isdir('/proc/self'):
-    # Root ignores permission bits, but no one can create folders in procfs.
+    # Root (CI) ignores permission bits, and so does os.access, but no one
+    # can create folders in procfs: ensure_writable_dir refuses it, after
+    # the data are loaded (the early check cannot see it).
     target = '/proc/ganad_tf_test_run'
   else:
     locked = tmp_path / 'locked'
     locked.mkdir()
     locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
     target = str(locked / 'run')
-  with pytest.raises(OutputError, match='Cannot write'):
+    # The permission check comes first, before the (slow) data loading.
+    monkeypatch.setattr(TrainerCache, 'data', _no_data)
+  with pytest.raises(OutputError, match='Cannot write to output folder '
+                     + re.escape(repr(target))):
     runner.run_benchmark(digits_config(), target)
-  assert not os.path.exists(target)
 
 
 def test_output_dir_that_is_a_file(tmp_path):

@@ -1,13 +1,17 @@
 """Training and inference throughput, timed on a real fit and Scorer."""
 
+import types
+
+import numpy as np
 import pytest
 
 from ganad_tf.benchmark import speed
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
+from ganad_tf.core import scoring
 
 
-def test_speed_times_a_real_fit_and_inference():
+def test_speed_times_a_real_fit_and_inference(monkeypatch):
   config = config_lib.replace(BenchmarkConfig(), train={
       'batch_size': 4, 'augment': 'none'})
   result = speed.training_speed((32, 32, 1), group_size=8, config=config)
@@ -15,9 +19,17 @@ def test_speed_times_a_real_fit_and_inference():
   assert result['steps'] == 4 and result['batch_size'] == 4
   assert result['images_per_second'] == pytest.approx(
       4 * result['steps_per_second'])
+  # Real scoring on a clock that moves 0.5 s a reading: each repeat must
+  # time all 64 images, after one untimed tracing batch.
+  scored = []
+  scores = scoring.Scorer.scores
+  monkeypatch.setattr(scoring.Scorer, 'scores', lambda self, images: (
+      scored.append(len(images)), scores(self, images))[1])
+  readings = iter(np.arange(1000) * 0.5)
+  monkeypatch.setattr(speed, 'time', types.SimpleNamespace(
+      perf_counter=lambda: float(next(readings))))
   inference = speed.inference_speed((32, 32, 1), num_images=64, repeats=2,
                                     batch_size=32)
-  assert inference['num_images'] == 64
-  assert (inference['min_images_per_second'] <=
-          inference['images_per_second'] <=
-          inference['max_images_per_second'])
+  assert scored == [32, 64, 64]
+  assert (inference['images_per_second'] == inference['min_images_per_second']
+          == inference['max_images_per_second'] == 64 / 0.5)

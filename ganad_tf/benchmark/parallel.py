@@ -43,6 +43,8 @@ def _run_shard(config_values: Dict[str, Any], classes: List[int],
   logging.basicConfig(level=log_level,
                       format='%(asctime)s %(levelname)s %(message)s')
   logging.getLogger('ganad_tf').setLevel(log_level)
+  from ganad_tf import logs
+  logs.configure()  # the parent's --verbosity, passed on in the environment
   config = BenchmarkConfig.from_dict(config_values)
   runtime.configure(config.train.deterministic_ops, threads)
   runner = ClassRunner(config, protocol.prepare_data(config), output_dir)
