@@ -78,3 +78,52 @@ def test_min_steps_scales_epochs_by_the_smallest_whole_factor():
   assert train.epoch_scale(666) == 2  # 7992 < 8000
   with pytest.raises(ConfigError, match='min_steps'):
     config_lib.TrainConfig(min_steps=-1).validate()
+
+
+def test_config_round_trip_and_fingerprint():
+  config = BenchmarkConfig()
+  again = BenchmarkConfig.from_dict(json.loads(config.to_json()))
+  assert again == config
+  assert config_lib.fingerprint(config) == config_lib.fingerprint(again)
+  # Logging and paths do not change the result, so not the fingerprint...
+  cosmetic = config_lib.replace(config, train={'log_every_secs': 1.0},
+                                data={'data_dir': '/elsewhere'})
+  assert config_lib.fingerprint(cosmetic) == config_lib.fingerprint(config)
+  # ...but a weight does.
+  changed = config_lib.replace(config, weights={'abc': 1.0})
+  assert config_lib.fingerprint(changed) != config_lib.fingerprint(config)
+
+
+def test_config_defaults_are_the_papers():
+  config = BenchmarkConfig()
+  weights = config.weights
+  assert (weights.recon, weights.patch, weights.latent, weights.adv,
+          weights.abc, weights.anomaly_adv) == (1.5, 1.5, 0.5, 0.5, 0.5, 1.0)
+  train = config.train
+  assert (train.epochs, train.batch_size, train.learning_rate,
+          train.lr_decay_epochs, train.lr_decay_factor, train.patch_size,
+          train.patch_stride, train.top_patches) == (300, 1, 1e-4, 50, 0.5,
+                                                     16, 8, 3)
+  assert weights.normal_sum() > 2 * weights.anomaly_sum()
+
+
+@pytest.mark.parametrize('section,values,message', [
+    ('weights', {'abc': -1.0}, 'must be a finite number >= 0'),
+    ('weights', {'recon': 0, 'patch': 0, 'latent': 0, 'adv': 0},
+     'All normal-group loss weights are 0'),
+    ('train', {'learning_rate': 0.0}, 'learning_rate'),
+    ('train', {'top_patches': 10}, 'exceeds the 9 patches'),
+    ('train', {'augment': 'mixup'}, 'Unknown augment'),
+    ('data', {'image_size': 30}, 'multiple of 16'),
+    ('model', {'norm': 'layer'}, 'Unknown norm'),
+    ('eval', {'score': 'max'}, 'Unknown score'),
+])
+def test_config_errors_name_the_field(section, values, message):
+  with pytest.raises(ConfigError, match=message):
+    config_lib.replace(BenchmarkConfig(),
+                       **{section: values}).validate()
+
+
+def test_unknown_config_field():
+  with pytest.raises(ConfigError, match='Unknown TrainConfig fields'):
+    BenchmarkConfig.from_dict({'train': {'epoch': 3}})
