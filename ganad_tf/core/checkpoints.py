@@ -46,12 +46,26 @@ def open_and_restore(checkpoint: tf.train.Checkpoint, folder: str,
       continue
     if index < len(paths) - 1:
       # Forget the bad ones so that the manager does not list them again.
+      # Keep the save times: a manager lists only checkpoints saved after
+      # last_preserved_timestamp, so without them the next run would see
+      # none (and start over) and this one would never rotate them out.
+      state = tf.train.get_checkpoint_state(folder)
+      times = dict(zip(state.all_model_checkpoint_paths,
+                       state.all_model_checkpoint_timestamps))
       tf.compat.v1.train.update_checkpoint_state(
-          folder, path, all_model_checkpoint_paths=paths[:index + 1])
+          folder, path, all_model_checkpoint_paths=paths[:index + 1],
+          all_model_checkpoint_timestamps=[times[p] for p in
+                                           paths[:index + 1]],
+          last_preserved_timestamp=state.last_preserved_timestamp)
       checkpoints = tf.train.CheckpointManager(checkpoint, folder,
                                                max_to_keep=MAX_TO_KEEP)
     return checkpoints, path
   if paths:
+    # The state file still lists the bad ones; set it aside too, or every
+    # rerun would try them again and fail here instead of starting over.
+    state_file = os.path.join(folder, 'checkpoint')
+    if os.path.exists(state_file):
+      os.replace(state_file, os.path.join(folder, 'corrupt-checkpoint'))
     raise CheckpointError(
         f'None of the checkpoints in {folder} can be read; they were renamed '
         'to corrupt-*. Run again to start this run from scratch.')
