@@ -5,16 +5,23 @@ experiments.train_folder share it.
 """
 
 import os
+import shlex
 import sys
 
 
 def command_line() -> str:
-  """The current command line, as `python -m <module> <arguments>`."""
-  return ' '.join([os.path.basename(sys.executable), '-m',
-                   _module_name()] + sys.argv[1:])
+  """The current command line, quoted so that a shell reruns it.
 
-
-def _module_name() -> str:
+  `python -m <module> <arguments>`, or `python <script> <arguments>` for a
+  script run by path.
+  """
   main = sys.modules.get('__main__')
   spec = getattr(main, '__spec__', None)
-  return spec.name if spec and spec.name else (sys.argv[0] if sys.argv else '')
+  if spec and spec.name:
+    program = ['-m', spec.name]
+  else:
+    program = sys.argv[:1]
+  # shlex.join leaves plain words (letters, digits, @%+=:,./-) unquoted, so
+  # the usual flag lines read as before.
+  return shlex.join([os.path.basename(sys.executable)] + program
+                    + sys.argv[1:])
