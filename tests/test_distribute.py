@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent('''
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from ganad_tf.benchmark.config import BenchmarkConfig
-from ganad_tf.core import config as config_lib
+    from ganad_tf.core import config as config_lib
     from ganad_tf.core.trainer import Trainer
 
     rng = np.random.default_rng(0)
