@@ -101,3 +101,14 @@ def test_table_lists_classes_and_the_paper_claim(finished_run):
   assert table == report.format_table(results)
   assert '| 0 | 0 |' in table and '| 7 | 7 |' in table
   assert 'mean ± SD' in table and 'Only 2 classes were run' in table
+
+
+def test_format_table_states_the_step_budget_and_the_steps_it_gave():
+  config = digits_config(epochs=12)
+  config.train.min_steps = 9000
+  table = report.format_table(_results(
+      config=config.to_dict(),
+      per_class_detail={'0': {'steps': 9072}, '6': {'steps': 9450}}))
+  assert ('step budget --min_steps=9000 (epochs and lr decay stretched by a '
+          'whole factor): 9,072-9,450 steps per class.') in table
+  assert 'step budget' not in report.format_table(_results())

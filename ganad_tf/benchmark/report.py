@@ -112,6 +112,17 @@ def collect_results(config: BenchmarkConfig, data, classes: Sequence[int],
   return results
 
 
+def _budget(results: Dict[str, Any]) -> str:
+  """The step budget's effect, when --min_steps was set."""
+  min_steps = results['config']['train'].get('min_steps', 0)
+  if not min_steps:
+    return ''
+  steps = [d['steps'] for d in results['per_class_detail'].values()]
+  return (f'; step budget --min_steps={min_steps} (epochs and lr decay '
+          f'stretched by a whole factor): {min(steps):,}-{max(steps):,} steps '
+          'per class')
+
+
 def format_table(results: Dict[str, Any]) -> str:
   """Markdown table: our AUROC per class, mean and SD, beside the paper."""
   dataset = results['dataset']
@@ -139,7 +150,7 @@ def format_table(results: Dict[str, Any]) -> str:
       f'lr {train["learning_rate"]:g} (x{train["lr_decay_factor"]:g} every '
       f'{train["lr_decay_epochs"]} epochs), Adam betas '
       f'({train["adam_beta1"]:g}, {train["adam_beta2"]:g}), augmentation '
-      f'{train["augment"]!r}, seed {train["seed"]}.',
+      f'{train["augment"]!r}, seed {train["seed"]}{_budget(results)}.',
       f'Time: {format_duration(timings["sum_class_seconds"])} summed over '
       f'classes; this invocation took '
       f'{format_duration(timings["this_invocation_wall_seconds"])} wall clock.',
