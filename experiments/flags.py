@@ -14,9 +14,10 @@ from typing import Dict, Tuple
 
 from absl import flags
 
+from ganad_tf.benchmark import config as benchmark_config
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
-from ganad_tf.data import sampling
+from ganad_tf.inspection.config import InspectionConfig
 
 # (section, field) -> flag name, where the field's own name is not used.
 _RENAMED = {('weights', name): f'w_{name}'
@@ -31,7 +32,7 @@ _CHOICES = {
     ('eval', 'score'): config_lib.SCORES,
     ('train', 'generator_optimizers'): config_lib.GENERATOR_OPTIMIZERS,
     ('train', 'latent_target'): config_lib.LATENT_TARGETS,
-    ('data', 'kmeans_quotas'): tuple(sampling.QUOTAS),
+    ('data', 'kmeans_quotas'): benchmark_config.KMEANS_QUOTAS,
 }
 
 _HELP = {
@@ -92,6 +93,25 @@ _HELP = {
 }
 
 
+# Where a field means something else for a folder of photos.
+_INSPECTION_HELP = {
+    'image_size': 'Model input size; each tile is resized to it (paper: '
+                  '128; multiple of 16).',
+    'kmeans_k': 'k-means clusters per defect kind for balanced sampling.',
+    'validation_fraction': 'Share of each kind\'s images held out to '
+                           'calibrate the threshold.',
+    'sampling_seed': 'Seed of k-means sampling and of the validation split.',
+}
+
+
+def _help(config_class: type, section: str, field: str, name: str) -> str:
+  if section == 'weights':
+    return f'Weight of the {field} loss (paper Table 2); 0 turns it off.'
+  if config_class is InspectionConfig and name in _INSPECTION_HELP:
+    return _INSPECTION_HELP[name]
+  return _HELP.get(name, f'{section}.{field}')
+
+
 def _flag_names(config_class: type):
   """Yields (section, field, flag name, type, default)."""
   for section, cls in config_class.sections().items():
@@ -108,9 +128,7 @@ def define_config_flags(config_class: type = BenchmarkConfig,
   """Defines one flag per field of config_class; overrides change defaults."""
   for section, field, name, kind, default in _flag_names(config_class):
     default = default_overrides.get(name, default)
-    helptext = _HELP.get(name, f'{section}.{field}')
-    if section == 'weights':
-      helptext = f'Weight of the {field} loss (paper Table 2); 0 turns it off.'
+    helptext = _help(config_class, section, field, name)
     base = _base_type(kind)
     if (section, field) in _CHOICES:
       flags.DEFINE_enum(name, default, _CHOICES[(section, field)], helptext,

@@ -127,3 +127,21 @@ def test_config_errors_name_the_field(section, values, message):
 def test_unknown_config_field():
   with pytest.raises(ConfigError, match='Unknown TrainConfig fields'):
     BenchmarkConfig.from_dict({'train': {'epoch': 3}})
+
+
+def test_inspection_runs_keep_the_fingerprint_they_had_before_the_split():
+  # train_folder resumes a run only with an equal fingerprint; before the
+  # split a detector's config was the benchmark's with dataset='folder'.
+  import hashlib
+  old = BenchmarkConfig().to_dict()
+  for section, names in config_lib.OMITTED_AT_DEFAULT.items():
+    for name in names:
+      del old[section][name]
+  old['data'].update(dataset='folder', image_size=128,
+                     validation_fraction=0.2)
+  for section, names in config_lib.NON_RESULT_FIELDS.items():
+    for name in names:
+      old[section].pop(name)
+  text = json.dumps(old, sort_keys=True, default=str)
+  legacy = hashlib.sha256(text.encode()).hexdigest()[:16]
+  assert config_lib.fingerprint(InspectionConfig()) == legacy

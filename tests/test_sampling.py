@@ -114,3 +114,8 @@ def test_kmeans_sample_with_equal_quotas_takes_more_from_a_small_cluster():
     picked = sampling.kmeans_sample(images, 20, 2, seed=0, quotas=quotas)
     assert len(picked) == 20
     assert int(np.sum(picked >= 90)) == bright_expected, quotas
+
+
+def test_the_configs_quota_names_are_the_samplers():
+  from ganad_tf.benchmark.config import KMEANS_QUOTAS
+  assert set(KMEANS_QUOTAS) == set(sampling.QUOTAS)

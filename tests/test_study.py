@@ -13,18 +13,26 @@ from ganad_tf.errors import ConfigError
 
 def test_every_named_setting_is_a_valid_change_of_the_preset():
   base = config_lib.replace(digits_config(), data={'validation_fraction': 0.1})
-  for name, changes in study.SETTINGS.items():
+  for name in study.SETTINGS:
     config = study.setting_config(base, name)
-    for section, fields in changes.items():
+    for section, fields in study.setting_changes(base, name).items():
       for field, value in fields.items():
         assert getattr(getattr(config, section), field) == value, name
   with pytest.raises(ConfigError, match='Unknown study setting'):
     study.setting_config(base, 'faster')
+  # Longer schedules scale the base's, keeping where the lr decays.
+  longer = study.setting_config(base, 'epochs_x4')
+  assert longer.train.epochs == 4 * base.train.epochs
+  assert longer.train.lr_decay_epochs == 4 * base.train.lr_decay_epochs
 
 
-def test_a_study_needs_a_validation_split(tmp_path):
+def test_a_study_needs_a_validation_split_and_distinct_settings(tmp_path):
   with pytest.raises(ConfigError, match='validation_fraction'):
     study.run_study(digits_config(), ['base'], str(tmp_path))
+  base = config_lib.replace(digits_config(), data={'validation_fraction': 0.1})
+  for settings in ([], ['base', 'base']):
+    with pytest.raises(ConfigError, match='distinct names'):
+      study.run_study(base, settings, str(tmp_path))
 
 
 def test_a_tiny_study_reports_validation_by_score_and_test_for_info(tmp_path):

@@ -9,6 +9,7 @@
   report.py        results.json and table.md beside the paper
   ablation.py      the loss ablation (Table 6)
   grid_search.py   the loss-weight grid search (Sec. 3.4)
+  study.py         settings compared on validation data (issue 10)
   curves.py        AUROC against epoch from generator snapshots
   figures.py       matplotlib figures; figure_report.py draws a run's
   speed.py         training and inference throughput; profiling.py

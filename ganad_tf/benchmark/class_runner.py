@@ -6,6 +6,7 @@ come from a `TrainerCache`, so classes, ablation rows and grid points that
 share a graph trace it once.
 """
 
+import dataclasses
 import logging
 import os
 import time
@@ -42,9 +43,9 @@ class TrainerCache:
     self._trainers = {}
 
   def data(self, config: BenchmarkConfig) -> protocol.PreparedData:
-    cfg = config.data
-    key = (cfg.dataset, cfg.data_dir, cfg.tfds_data_dir, cfg.image_size,
-           cfg.validation_fraction, cfg.sampling_seed)
+    # Every data field, so that a field added later cannot be forgotten
+    # (a few, such as kmeans_k, only matter later, which costs a reload).
+    key = tuple(sorted(dataclasses.asdict(config.data).items()))
     if key not in self._data:
       self._data[key] = protocol.prepare_data(config)
     return self._data[key]

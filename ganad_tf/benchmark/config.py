@@ -10,10 +10,15 @@ import dataclasses
 from typing import Optional
 
 from ganad_tf.data import registry
-from ganad_tf.data import sampling
-from ganad_tf.core.config import CoreConfig, EvalConfig, check_image_size
+from ganad_tf.core.config import (CoreConfig, EvalConfig, check_image_size,
+                                  check_sampling)
 from ganad_tf.errors import ConfigError
 
+
+
+# The names of ganad_tf.data.sampling.QUOTAS, here without importing
+# scikit-learn (flags and configs stay light).
+KMEANS_QUOTAS = ('proportional', 'equal')
 
 
 @dataclasses.dataclass
@@ -57,18 +62,15 @@ class DataConfig:
       raise ConfigError(f'Unknown dataset {self.dataset!r}; choose one of '
                         f'{", ".join(registry.NAMES)} (--dataset).')
     check_image_size(self.image_size)
-    if self.kmeans_k < 1:
-      raise ConfigError(f'kmeans_k={self.kmeans_k} must be >= 1.')
-    if self.kmeans_quotas not in sampling.QUOTAS:
+    check_sampling(self.kmeans_k, self.validation_fraction)
+    if self.kmeans_quotas not in KMEANS_QUOTAS:
       raise ConfigError(f'Unknown kmeans_quotas {self.kmeans_quotas!r}; '
-                        f'choose one of {tuple(sampling.QUOTAS)}.')
+                        f'choose one of {KMEANS_QUOTAS}.')
     if self.anomaly_total is not None and self.anomaly_total < 1:
       raise ConfigError(f'anomaly_total={self.anomaly_total} must be >= 1.')
     if self.train_per_class is not None and self.train_per_class < 1:
       raise ConfigError(f'train_per_class={self.train_per_class} must be '
                         '>= 1 (unset keeps every training image).')
-    if not 0 <= self.validation_fraction < 1:
-      raise ConfigError('validation_fraction must be in [0, 1).')
 
 
 @dataclasses.dataclass
@@ -76,9 +78,3 @@ class BenchmarkConfig(CoreConfig):
   """Everything that determines one benchmark run of one normal class."""
   data: DataConfig = dataclasses.field(default_factory=DataConfig)
   eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)
-
-  def validate(self, image_size: Optional[int] = None):
-    """Checks every section; image_size defaults to data.image_size."""
-    self.data.validate()
-    super().validate(image_size or self.data.image_size)
-    self.eval.validate()

@@ -41,7 +41,8 @@ def training_speed(image_shape: Sequence[int], group_size: int,
   import tensorflow as tf
   from ganad_tf.core.trainer import Trainer
   config = config_lib.replace(config or BenchmarkConfig(),
-                              train={'epochs': 1, 'log_every_secs': 1e9})
+                              train={'epochs': 1, 'min_steps': 0,
+                                     'log_every_secs': 1e9})
   normal = _random_images(group_size, image_shape, seed=0)
   anomaly = _random_images(group_size, image_shape, seed=1)
   started = time.perf_counter()

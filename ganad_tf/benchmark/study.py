@@ -11,7 +11,7 @@ validation columns.
 
 import logging
 import os
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -25,16 +25,27 @@ from ganad_tf.errors import ConfigError
 
 logger = logging.getLogger('ganad_tf')
 
-# Named settings: config sections -> field changes from the base config.
-# The paper's open choices (both readings), schedule, batch, lr, augmentation.
-SETTINGS: Dict[str, Dict[str, Dict[str, Any]]] = {
+# Named settings: config sections -> field changes from the base config, or
+# a function of the base config giving them. The paper's open choices (both
+# readings), schedule length, batch, learning rate, augmentation.
+Changes = Dict[str, Dict[str, Any]]
+
+
+def _longer(factor: int) -> Callable[[BenchmarkConfig], Changes]:
+  """`factor` times the base schedule, the lr decaying at the same points."""
+  return lambda base: {'train': {
+      'epochs': base.train.epochs * factor,
+      'lr_decay_epochs': base.train.lr_decay_epochs * factor}}
+
+
+SETTINGS: Dict[str, Union[Changes, Callable[[BenchmarkConfig], Changes]]] = {
     'base': {},
     'per_group_adam': {'train': {'generator_optimizers': 'per_group'}},
     'latent_stop_gradient': {'train': {'latent_target': 'stop_gradient'}},
     'equal_kmeans_quotas': {'data': {'kmeans_quotas': 'equal'}},
     'disc_steps_2': {'train': {'disc_steps': 2}},
-    'epochs_x2': {'train': {'epochs': 24, 'lr_decay_epochs': 8}},
-    'epochs_x4': {'train': {'epochs': 48, 'lr_decay_epochs': 16}},
+    'epochs_x2': _longer(2),
+    'epochs_x4': _longer(4),
     'batch_8': {'train': {'batch_size': 8}},
     'lr_3e-4': {'train': {'learning_rate': 3e-4}},
     'lr_3e-3': {'train': {'learning_rate': 3e-3}},
@@ -42,11 +53,17 @@ SETTINGS: Dict[str, Dict[str, Dict[str, Any]]] = {
 }
 
 
-def setting_config(base: BenchmarkConfig, name: str) -> BenchmarkConfig:
+def setting_changes(base: BenchmarkConfig, name: str) -> Changes:
+  """What setting `name` changes in `base`."""
   if name not in SETTINGS:
     raise ConfigError(f'Unknown study setting {name!r}; choose from '
                       f'{", ".join(SETTINGS)}.')
-  config = config_lib.replace(base, **SETTINGS[name])
+  changes = SETTINGS[name]
+  return changes(base) if callable(changes) else changes
+
+
+def setting_config(base: BenchmarkConfig, name: str) -> BenchmarkConfig:
+  config = config_lib.replace(base, **setting_changes(base, name))
   config.validate()
   return config
 
@@ -60,13 +77,17 @@ def run_study(base: BenchmarkConfig, settings: Sequence[str], output_dir: str,
   if base.data.validation_fraction <= 0:
     raise ConfigError('A study compares settings on validation data; set '
                       '--validation_fraction > 0 (e.g. 0.1).')
+  if not settings or len(set(settings)) != len(settings):
+    raise ConfigError(f'Study settings {list(settings)} must be one or more '
+                      'distinct names (--settings).')
   configs = {name: setting_config(base, name) for name in settings}
   output_dir = io_utils.ensure_writable_dir(output_dir)
   cache = cache or TrainerCache()
   rows: List[Dict[str, Any]] = []
   for position, (name, config) in enumerate(configs.items()):
+    changes = setting_changes(base, name)
     logger.info('Study setting %s (%d/%d): %s', name, position + 1,
-                len(configs), SETTINGS[name] or 'the base config')
+                len(configs), changes or 'the base config')
     outcome = runner.run_benchmark(
         config, os.path.join(output_dir, name),
         normal_classes=normal_classes, command=command, cache=cache,
@@ -74,10 +95,11 @@ def run_study(base: BenchmarkConfig, settings: Sequence[str], output_dir: str,
     details = outcome['per_class_detail']
     rows.append({
         'setting': name,
-        'changes': SETTINGS[name],
+        'changes': changes,
         'validation_auroc': {c: d['validation_auroc_by_score']
                              for c, d in details.items()},
-        'test_auroc': {c: d['test_auroc_by_score']
+        # Absent in class results written before it was recorded.
+        'test_auroc': {c: d.get('test_auroc_by_score', {})
                        for c, d in details.items()},
         'minutes': float(sum(d['seconds']['total']
                              for d in details.values()) / 60),
@@ -106,9 +128,10 @@ def format_table(results: Dict[str, Any]) -> str:
     cells = [' / '.join(f'{row["validation_auroc"][c][s]:.2f}'
                         for s in SCORES) for c in classes]
     val_mean = np.mean([row['validation_auroc'][c]['l1'] for c in classes])
-    test_mean = np.mean([row['test_auroc'][c]['l1'] for c in classes])
+    tests = [row['test_auroc'][c].get('l1') for c in classes]
+    test_mean = ('n/a' if None in tests else f'{np.mean(tests):.2f}')
     lines.append(f'| {row["setting"]} | ' + ' | '.join(cells) +
-                 f' | {val_mean:.2f} | {test_mean:.2f} | '
+                 f' | {val_mean:.2f} | {test_mean} | '
                  f'{row["minutes"]:.1f} |')
   if results.get('command'):
     lines += ['', '```', results['command'], '```']

@@ -108,7 +108,8 @@ class TrainConfig:
       falls short of it, epochs and lr_decay_epochs are both multiplied by
       the smallest whole factor that reaches it, so a small training set
       gets as many updates as a large one with the same schedule shape.
-      0 (default) trains exactly `epochs`.
+      0 (default) trains exactly `epochs`. Checkpoint and snapshot
+      intervals, and snapshot numbers, count the stretched epochs.
     batch_size: images per step; every step is all-normal or all-anomaly.
     learning_rate: initial Adam learning rate for all three networks.
     lr_decay_epochs: the learning rate is multiplied by lr_decay_factor
@@ -257,6 +258,14 @@ def check_image_size(image_size: int) -> None:
                       '(the U-Net halves it four times), e.g. 32 or 128.')
 
 
+def check_sampling(kmeans_k: int, validation_fraction: float) -> None:
+  """The k-means and validation-split fields every data section has."""
+  if kmeans_k < 1:
+    raise ConfigError(f'kmeans_k={kmeans_k} must be >= 1.')
+  if not 0 <= validation_fraction < 1:
+    raise ConfigError('validation_fraction must be in [0, 1).')
+
+
 def patches_per_side(image_size: int, patch_size: int, stride: int) -> int:
   """Number of valid patch positions along one side."""
   return (image_size - patch_size) // stride + 1
@@ -283,10 +292,17 @@ class CoreConfig:
   train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
 
   def validate(self, image_size: Optional[int] = None):
-    """Checks every section; the patch settings against image_size."""
-    self.model.validate()
-    self.weights.validate()
-    self.train.validate(image_size)
+    """Checks every section (a `data` section first); the patch settings
+    against image_size, by default the data section's image_size."""
+    data = getattr(self, 'data', None)
+    if image_size is None and data is not None:
+      image_size = data.image_size
+    for name in sorted(self.sections(), key=lambda name: name != 'data'):
+      section = getattr(self, name)
+      if name == 'train':
+        section.validate(image_size)
+      else:
+        section.validate()
 
   @classmethod
   def sections(cls) -> Dict[str, type]:
@@ -308,6 +324,10 @@ class CoreConfig:
 
   def to_json(self) -> str:
     return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+  def fingerprint_values(self) -> Dict[str, Any]:
+    """What `fingerprint` hashes, before dropping non-result fields."""
+    return self.to_dict()
 
 
 def replace(config: CoreConfig, **sections) -> CoreConfig:
@@ -348,7 +368,7 @@ def fingerprint(config: CoreConfig) -> str:
   Stored with each result so that a rerun only reuses results made with an
   identical configuration.
   """
-  values = config.to_dict()
+  values = config.fingerprint_values()
   for section, names in NON_RESULT_FIELDS.items():
     for name in names:
       values.get(section, {}).pop(name, None)

@@ -2,7 +2,8 @@
 
 Each step draws one loss group at random, takes that group's next batch,
 computes the group's losses and applies one Adam update to G and one to the
-group's discriminator:
+group's discriminator (with --disc_steps=k, k - 1 D-only updates on the
+same batch come first):
 
   normal group    G         w_recon recon + w_patch patch + w_latent latent
                             + w_adv adv                       (Eq. 2, 3, 4, 6)
@@ -14,7 +15,8 @@ The same code runs on one device and on N replicas: the batch is chosen
 and augmented once, each replica computes gradients on its slice, the
 gradients are averaged, and then one rule holds everywhere: if any loss or
 gradient is not finite, nothing is updated and the step counter stays, so
-the caller can stop and report it.
+the caller can stop and report it (with --disc_steps > 1, the D-only
+updates before the bad one stay applied).
 
 What the compiled graph depends on is the frozen `StepSpec`; what may change
 between runs without retracing (loss weights, seed, group probability,
@@ -107,6 +109,9 @@ class Networks(NamedTuple):
   encoder: keras.Model  # G_E, shares G's weights
   disc_normal: keras.Model
   disc_anomaly: keras.Model
+
+  def discriminator_for(self, group: int) -> keras.Model:
+    return self.disc_normal if group == NORMAL_GROUP else self.disc_anomaly
 
 
 class Optimizers(NamedTuple):
@@ -230,8 +235,7 @@ def group_gradients(networks: Networks, spec: StepSpec, run: RunState,
   """
   group_losses = (normal_group_losses if group == NORMAL_GROUP else
                   anomaly_group_losses)
-  disc = (networks.disc_normal if group == NORMAL_GROUP else
-          networks.disc_anomaly)
+  disc = networks.discriminator_for(group)
   with tf.GradientTape(persistent=True) as tape:
     values, gen_loss, disc_loss = group_losses(networks, spec, run, images)
   gen_grads = tape.gradient(gen_loss, networks.generator.trainable_variables)
@@ -244,8 +248,7 @@ def group_gradients(networks: Networks, spec: StepSpec, run: RunState,
 
 def disc_only_gradients(networks: Networks, images, group: int):
   """The group's D loss and its gradient, G fixed (the extra D steps)."""
-  disc = (networks.disc_normal if group == NORMAL_GROUP else
-          networks.disc_anomaly)
+  disc = networks.discriminator_for(group)
   reconstructions = tf.stop_gradient(
       networks.generator(images, training=True)[0])
   with tf.GradientTape() as tape:
@@ -356,13 +359,13 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
     disc_optimizer = optimizers.discriminator_for(group)
     uses_disc = spec.uses('adv' if group == NORMAL_GROUP else 'anomaly_adv')
 
-    def extra_disc_step(batch):
+    def extra_disc_step(batch, finite_so_far):
       # disc_steps > 1: D-only updates on this batch before the joint one.
-      # A non-finite one is skipped, and makes the step non-finite.
+      # From the first non-finite one on, nothing more is applied.
       loss, grads = _mean_over_replicas(strategy, spec, strategy.run(
           lambda b: disc_only_gradients(networks, _replica_slice(b, spec),
                                         group), args=(batch,)))
-      finite = all_finite(loss, grads)
+      finite = tf.logical_and(finite_so_far, all_finite(loss, grads))
       with tf.control_dependencies([tf.cond(
           finite, lambda: tf.group(disc_optimizer.apply(grads)), tf.no_op)]):
         return tf.identity(finite)
@@ -371,8 +374,7 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
       batch = next_batch(images, group, spec, run, step_seed)
       extra_finite = tf.constant(True)
       for _ in range(spec.disc_steps - 1 if uses_disc else 0):
-        with tf.control_dependencies([extra_finite]):
-          extra_finite = tf.logical_and(extra_finite, extra_disc_step(batch))
+        extra_finite = extra_disc_step(batch, extra_finite)
       with tf.control_dependencies([extra_finite]):
         per_replica = strategy.run(
             lambda b: group_gradients(networks, spec, run,

@@ -62,10 +62,11 @@ class Trainer:
   """The three networks, their optimizers and the compiled training loop.
 
   Args:
-    config: the experiment configuration. What `structure_key` holds (which
+    config: the core configuration. What `structure_key` holds (which
       losses are on, batch size, patch settings, augmentation, model, Adam
-      constants) is fixed for the Trainer's life; weights' values, seed,
-      epochs and learning rates can change between `fit` calls.
+      constants, generator_optimizers, latent_target, disc_steps) is fixed
+      for the Trainer's life; weights' values, seed, epochs, min_steps and
+      learning rates can change between `fit` calls.
     image_shape: (H, W, C) of the training images, H == W, multiple of 16.
     dataset: dataset name, used to pick the paper's augmentation.
     strategy: a tf.distribute strategy (MirroredStrategy for several local
@@ -251,8 +252,9 @@ class Trainer:
     if structure_key(config, self.image_shape, self.dataset,
                      self.spec.num_replicas) != self.key:
       raise ConfigError('This config changes the graph (losses switched on '
-                        'or off, batch, patch, model, Adam constants or '
-                        'augmentation); build a new Trainer for it.')
+                        'or off, batch, patch, model, Adam constants, '
+                        'augmentation, generator_optimizers, latent_target '
+                        'or disc_steps); build a new Trainer for it.')
     config.validate(image_size=self.image_shape[0])
     normal_images = check_model_batch(
         normal_images, 'Normal training images', self.image_shape)
@@ -396,7 +398,9 @@ class Trainer:
     bad = [name for name, value in zip(LOSS_NAMES, vector)
            if not np.isfinite(value)]
     what = (f'loss {", ".join(bad)}' if bad else
-            'a gradient (all losses were finite)')
+            'a gradient (all losses were finite)' if self.spec.disc_steps == 1
+            else 'a gradient or an extra discriminator step (all losses of '
+            'the joint step were finite)')
     kept = (f'the last good checkpoint {self.manager.latest_checkpoint} is '
             'kept' if self.manager is not None and
             self.manager.latest_checkpoint else

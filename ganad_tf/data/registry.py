@@ -3,7 +3,7 @@
 This is the one home of per-dataset knowledge: native image shape, classes,
 the Sec. 4.2 augmentation and the paper's Sec. 4.3 AUROC. Loaders, configs,
 augmentation and benchmark tables read it from here. Import-light on
-purpose (no numpy, no TensorFlow) so that core/config.py can use it.
+purpose (no numpy, no TensorFlow) so that configs and flags can use it.
 """
 
 import dataclasses
@@ -11,8 +11,8 @@ from typing import Dict, Optional, Tuple
 
 from ganad_tf.errors import DatasetError
 
-# DataConfig.dataset of an inspection image folder (ganad_tf.inspection);
-# not a benchmark dataset, but it has a paper augmentation of its own.
+# The dataset name the Detector trains under (ganad_tf.inspection): not a
+# benchmark dataset, but it has a paper augmentation of its own.
 FOLDER = 'folder'
 FOLDER_AUGMENTATION = 'defect'
 
@@ -105,7 +105,7 @@ def get(name: str) -> DatasetInfo:
 
 
 def paper_augmentation(dataset: str) -> str:
-  """The pipeline `augment='paper'` means for a DataConfig.dataset value.
+  """The pipeline `augment='paper'` means for a dataset name (or FOLDER).
 
   Unknown names get 'none', so a new data source trains unaugmented until
   it is registered.

@@ -5,10 +5,11 @@ and what a saved detector stores in detector.json.
 """
 
 import dataclasses
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
-from ganad_tf.core.config import CoreConfig, EvalConfig, check_image_size
-from ganad_tf.errors import ConfigError
+from ganad_tf.core.config import (CoreConfig, EvalConfig, check_image_size,
+                                  check_sampling)
+from ganad_tf.data import registry
 
 # Fields of the data section that detectors saved before the benchmark and
 # inspection configs were split still carry; they never affected a detector.
@@ -35,10 +36,7 @@ class InspectionData:
 
   def validate(self):
     check_image_size(self.image_size)
-    if self.kmeans_k < 1:
-      raise ConfigError(f'kmeans_k={self.kmeans_k} must be >= 1.')
-    if not 0 <= self.validation_fraction < 1:
-      raise ConfigError('validation_fraction must be in [0, 1).')
+    check_sampling(self.kmeans_k, self.validation_fraction)
 
 
 @dataclasses.dataclass
@@ -52,11 +50,12 @@ class InspectionConfig(CoreConfig):
   data: InspectionData = dataclasses.field(default_factory=InspectionData)
   eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)
 
-  def validate(self, image_size: Optional[int] = None):
-    """Checks every section; image_size defaults to data.image_size."""
-    self.data.validate()
-    super().validate(image_size or self.data.image_size)
-    self.eval.validate()
+  def fingerprint_values(self) -> Dict[str, Any]:
+    """With the data fields the config had before the split, at the values
+    every detector had, so interrupted train_folder runs still resume."""
+    values = self.to_dict()
+    values['data'].update(dataset=registry.FOLDER, anomaly_total=None)
+    return values
 
   @classmethod
   def from_dict(cls, values: Dict[str, Any]) -> 'InspectionConfig':

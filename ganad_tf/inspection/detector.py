@@ -33,6 +33,7 @@ from ganad_tf.core import models
 from ganad_tf.core.trainer import Trainer
 from ganad_tf.core.trainer import shared_trainer
 from ganad_tf.data import folder_data
+from ganad_tf.data import registry
 from ganad_tf.data import splits
 from ganad_tf.errors import ConfigError, DatasetError, InputError
 from ganad_tf.inspection import calibration as calibration_lib
@@ -220,7 +221,7 @@ class Detector:
   def _trainer(self, config: InspectionConfig) -> Trainer:
     """A Trainer for config at the model input size, traced at most once."""
     shape = (self.input_size, self.input_size, self.image_shape[2])
-    return shared_trainer(self._trainers, config, shape, 'folder')
+    return shared_trainer(self._trainers, config, shape, registry.FOLDER)
 
   def _own_copy(self, generator: keras.Model) -> keras.Model:
     """A copy of a (possibly shared) Trainer's generator."""

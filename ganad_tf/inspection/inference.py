@@ -152,7 +152,7 @@ def check_batch(images, image_shape: Tuple[int, int, int],
   if images.shape[1:3] != (height, width):
     got = tiles.format_size(images.shape[1:3])
     hint = (f' (training resized photos with --resize_to='
-            f'{tiles.format_size(resize_to)}; folder_data.read_image does '
+            f'{tiles.format_size(resize_to)}; image_files.read_image does '
             'the same)' if resize_to else '')
     raise InputError(f'Images are {got} (WIDTHxHEIGHT) but the model takes '
                      f'{size}{hint}; resize or crop them to {size}.')

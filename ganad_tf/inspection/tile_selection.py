@@ -129,7 +129,7 @@ def top_error_tiles(tile_scores: np.ndarray, image_ids: Sequence[int],
 def normal_only_config(config: config_lib.CoreConfig, epochs: int):
   """The config of the brief normal-only model behind 'max_error'."""
   return config_lib.replace(config, weights={'abc': 0.0, 'anomaly_adv': 0.0},
-                            train={'epochs': epochs})
+                            train={'epochs': epochs, 'min_steps': 0})
 
 
 def select_training_tiles(train: folder_data.FolderData,

@@ -17,10 +17,12 @@ try:  # the package layout since issue 11
 except ImportError:  # older checkouts compared in a sitting
   from ganad_tf import config as config_lib
   from ganad_tf.trainer import Trainer
+_CONFIG_CLASS = (getattr(config_lib, 'CoreConfig', None) or
+                 config_lib.ExperimentConfig)
 rng = np.random.default_rng(0)
 normal = rng.uniform(-1, 1, (group,) + shape).astype(np.float32)
 anomaly = rng.uniform(-1, 1, (group,) + shape).astype(np.float32)
-cfg = config_lib.replace(config_lib.ExperimentConfig(), train={
+cfg = config_lib.replace(_CONFIG_CLASS(), train={
     'batch_size': batch, 'epochs': 1, 'augment': 'none',
     'steps_per_execution': steps, 'log_every_secs': 1e9})
 trainer = Trainer(cfg, shape, 'fashion_mnist')
