@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
+from ganad_tf.data import sizes
 from ganad_tf.errors import ConfigError
-from ganad_tf.inspection import tiles
 from ganad_tf.inspection.settings import (ANOMALY_TILE_CHOICES,
                                           DEFECT_CROP_CHOICES,
                                           DetectorSettings)
@@ -16,7 +16,7 @@ def test_sizes_are_parsed_as_width_x_height():
                               resize_to='2192x1000')
   assert settings.tile_size == (500, 548)
   assert settings.tile_stride == (50, 50)
-  assert tiles.format_size(settings.resize_to) == '2192x1000'
+  assert sizes.format_size(settings.resize_to) == '2192x1000'
   with pytest.raises(ConfigError, match='WIDTHxHEIGHT'):
     DetectorSettings(tile_size='big')
 

@@ -21,17 +21,6 @@ def _stitch_reference(tile_maps, grid, mode):
   return out if mode == 'max' else out / grid.coverage()
 
 
-def test_parse_size():
-  assert tiles.parse_size('548x500') == (500, 548)  # (height, width)
-  assert tiles.parse_size('100') == (100, 100)
-  assert tiles.parse_size(64) == (64, 64)
-  assert tiles.parse_size(None) is None and tiles.parse_size('') is None
-  assert tiles.format_size((500, 548)) == '548x500'
-  for bad in ('big', '0x10', '10x'):
-    with pytest.raises(ConfigError, match='WIDTHxHEIGHT|at least'):
-      tiles.parse_size(bad)
-
-
 def test_tile_starts_align_the_last_tile_with_the_border():
   assert tiles.tile_starts(250, 100, 100) == (0, 100, 150)
   assert tiles.tile_starts(200, 100, 100) == (0, 100)

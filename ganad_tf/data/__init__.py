@@ -7,6 +7,7 @@
   tfds_loader.py  the tensorflow_datasets path
   folder_data.py  a folder of photos: normal/, defect kinds, masks
   image_files.py  finding and decoding single image files
+  sizes.py        image sizes as flags spell them (WIDTHxHEIGHT)
   checks.py       the one home of image validation
   splits.py       the validation split and per-class subsets
   sampling.py     k-means balanced sampling (paper Sec. 3.5)

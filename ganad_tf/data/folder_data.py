@@ -27,10 +27,10 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from ganad_tf.data.sizes import format_size
 from ganad_tf.data import checks
 from ganad_tf.data import image_files
 from ganad_tf.data.image_files import MASKS_DIR
-from ganad_tf.inspection import tiles
 from ganad_tf.errors import ConfigError, DatasetError
 
 logger = logging.getLogger('ganad_tf')
@@ -247,8 +247,8 @@ def load_images(paths: Sequence[str], channels: int,
       continue
     if image.shape[:2] != tuple(image_size):
       skipped.append(_skip(
-          path, f'is {tiles.format_size(image.shape[:2])}, the model '
-          f'takes {tiles.format_size(image_size)}; resize it or train with '
+          path, f'is {format_size(image.shape[:2])}, the model '
+          f'takes {format_size(image_size)}; resize it or train with '
           '--resize_to'))
       continue
     images.append(image)
@@ -276,7 +276,7 @@ def _mask_path(root: str, kind_folder: str, image_path: str) -> Optional[str]:
 
 def _size_error(root: str, sizes: Dict[Tuple[int, int], List[str]]):
   common = max(sizes, key=lambda s: len(sizes[s]))
-  lines = [f'  {tiles.format_size(size)}: {len(files)} image(s), e.g. '
+  lines = [f'  {format_size(size)}: {len(files)} image(s), e.g. '
            f'{os.path.relpath(files[0], root)}'
            for size, files in sorted(sizes.items(),
                                      key=lambda item: -len(item[1]))]
@@ -284,7 +284,7 @@ def _size_error(root: str, sizes: Dict[Tuple[int, int], List[str]]):
       f'Images in {root!r} have {len(sizes)} different sizes (WIDTHxHEIGHT):\n'
       + '\n'.join(lines[:10]) +
       f'\nResize them all to one size with --resize_to=WIDTHxHEIGHT (e.g. '
-      f'--resize_to={tiles.format_size(common)}), or remove the odd ones.')
+      f'--resize_to={format_size(common)}), or remove the odd ones.')
 
 
 def load_folder(root: str, channels: Union[str, int] = 'auto',
@@ -383,6 +383,6 @@ def load_folder(root: str, channels: Union[str, int] = 'auto',
   logger.info(
       'Read %s: %s; %s, %d channel(s); %d defect mask(s); %d file(s) skipped.',
       root, ', '.join(f'{k}={v}' for k, v in data.counts().items()),
-      tiles.format_size(data.image_size), channels, with_masks,
+      format_size(data.image_size), channels, with_masks,
       len(skipped))
   return data

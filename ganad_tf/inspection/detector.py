@@ -29,6 +29,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple, Union
 import keras
 import numpy as np
 
+from ganad_tf.data import sizes
 from ganad_tf.core import models
 from ganad_tf.core.trainer import Trainer
 from ganad_tf.core.trainer import shared_trainer
@@ -142,7 +143,7 @@ class Detector:
     logger.info('Training on %s, validating on %s; %d tile(s) of %s per '
                 'image, resized to %dx%d.',
                 _describe_counts(train), _describe_counts(self.validation),
-                self.grid.num_tiles, tiles.format_size(self.grid.tile_size),
+                self.grid.num_tiles, sizes.format_size(self.grid.tile_size),
                 self.input_size, self.input_size)
     chosen = tile_selection.select_training_tiles(
         train, self.grid, self.settings, self.input_size,

@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ganad_tf.data import sizes
 from ganad_tf.core import scoring
 from ganad_tf.core.pixels import to_model_range
 from ganad_tf.data import checks
@@ -139,7 +140,7 @@ def check_batch(images, image_shape: Tuple[int, int, int],
       outside 0..255; the message says how to fix it.
   """
   height, width, channels = image_shape
-  size = tiles.format_size((height, width))
+  size = sizes.format_size((height, width))
   images = np.asarray(images)
   if images.ndim == 3 and channels == 1 and images.shape[1:] == (height,
                                                                  width):
@@ -150,9 +151,9 @@ def check_batch(images, image_shape: Tuple[int, int, int],
         f'(N, {height}, {width}, {channels}); got shape {images.shape}. '
         'Wrap a single image as images[None].')
   if images.shape[1:3] != (height, width):
-    got = tiles.format_size(images.shape[1:3])
+    got = sizes.format_size(images.shape[1:3])
     hint = (f' (training resized photos with --resize_to='
-            f'{tiles.format_size(resize_to)}; image_files.read_image does '
+            f'{sizes.format_size(resize_to)}; image_files.read_image does '
             'the same)' if resize_to else '')
     raise InputError(f'Images are {got} (WIDTHxHEIGHT) but the model takes '
                      f'{size}{hint}; resize or crop them to {size}.')

@@ -10,6 +10,7 @@ per field, and a saved detector stores them in detector.json.
 import dataclasses
 from typing import Any, Dict, Optional, Tuple, Union
 
+from ganad_tf.data import sizes
 from ganad_tf.core import config as config_lib
 from ganad_tf.data import folder_data
 from ganad_tf.errors import ConfigError
@@ -69,9 +70,9 @@ class DetectorSettings:
   center_tiles: bool = True
 
   def __post_init__(self):
-    self.tile_size = tiles.parse_size(self.tile_size, 'tile_size')
-    self.tile_stride = tiles.parse_size(self.tile_stride, 'tile_stride')
-    self.resize_to = tiles.parse_size(self.resize_to, 'resize_to')
+    self.tile_size = sizes.parse_size(self.tile_size, 'tile_size')
+    self.tile_stride = sizes.parse_size(self.tile_stride, 'tile_stride')
+    self.resize_to = sizes.parse_size(self.resize_to, 'resize_to')
     self.channels = folder_data.parse_channels(self.channels)
 
   def validate(self):

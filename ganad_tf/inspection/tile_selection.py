@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ganad_tf.data import sizes
 from ganad_tf.core import config as config_lib
 from ganad_tf.core.pixels import to_model_range
 from ganad_tf.data import folder_data
@@ -172,7 +173,7 @@ def select_training_tiles(train: folder_data.FolderData,
                  settings.center_tiles)
 
   info: Dict[str, Any] = {'grid': {
-      'tile_size': tiles.format_size(grid.tile_size),
+      'tile_size': sizes.format_size(grid.tile_size),
       'rows': len(grid.rows), 'cols': len(grid.cols)}}
   if not with_anomalies:
     count = min(settings.max_normal_tiles, len(normal_pool))
