@@ -58,6 +58,8 @@ def test_detectors_saved_before_the_config_split_still_load(generator,
   # inspection config left the benchmark config (format version 1).
   state = _state(threshold=0.5)
   old_config = BenchmarkConfig().to_dict()
+  for name in config_lib.OMITTED_AT_DEFAULT['data']:
+    del old_config['data'][name]  # added to the benchmark's config later
   old_config['data'].update(dataset='folder', image_size=32,
                             validation_fraction=0.2)
   state['config'] = old_config
