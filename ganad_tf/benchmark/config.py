@@ -10,8 +10,8 @@ import dataclasses
 from typing import Optional
 
 from ganad_tf.data import registry
-from ganad_tf.core.config import (CoreConfig, EvalConfig, check_image_size,
-                                  check_sampling)
+from ganad_tf.core.config import (CoreConfig, EvalConfig, check_choice,
+                                  check_image_size, check_sampling)
 from ganad_tf.errors import ConfigError
 
 
@@ -63,9 +63,7 @@ class DataConfig:
                         f'{", ".join(registry.NAMES)} (--dataset).')
     check_image_size(self.image_size)
     check_sampling(self.kmeans_k, self.validation_fraction)
-    if self.kmeans_quotas not in KMEANS_QUOTAS:
-      raise ConfigError(f'Unknown kmeans_quotas {self.kmeans_quotas!r}; '
-                        f'choose one of {KMEANS_QUOTAS}.')
+    check_choice('kmeans_quotas', self.kmeans_quotas, KMEANS_QUOTAS)
     if self.anomaly_total is not None and self.anomaly_total < 1:
       raise ConfigError(f'anomaly_total={self.anomaly_total} must be >= 1.')
     if self.train_per_class is not None and self.train_per_class < 1:

@@ -91,9 +91,7 @@ class ModelConfig:
   disc_final_channels: int = 32
 
   def validate(self):
-    if self.norm not in NORMALIZATIONS:
-      raise ConfigError(f'Unknown norm {self.norm!r}; choose one of '
-                        f'{NORMALIZATIONS}.')
+    check_choice('norm', self.norm, NORMALIZATIONS)
     if self.base_channels < 1 or self.disc_final_channels < 1:
       raise ConfigError('base_channels and disc_final_channels must be >= 1.')
 
@@ -196,21 +194,13 @@ class TrainConfig:
       raise ConfigError('adam_beta1 and adam_beta2 must be in [0, 1).')
     if not self.adam_epsilon > 0:
       raise ConfigError('adam_epsilon must be > 0.')
-    if self.group_schedule not in GROUP_SCHEDULES:
-      raise ConfigError(f'Unknown group_schedule {self.group_schedule!r}; '
-                        f'choose one of {GROUP_SCHEDULES}.')
+    check_choice('group_schedule', self.group_schedule, GROUP_SCHEDULES)
     if not 0 <= self.normal_group_prob <= 1:
       raise ConfigError('normal_group_prob must be in [0, 1].')
-    if self.generator_optimizers not in GENERATOR_OPTIMIZERS:
-      raise ConfigError(
-          f'Unknown generator_optimizers {self.generator_optimizers!r}; '
-          f'choose one of {GENERATOR_OPTIMIZERS}.')
-    if self.latent_target not in LATENT_TARGETS:
-      raise ConfigError(f'Unknown latent_target {self.latent_target!r}; '
-                        f'choose one of {LATENT_TARGETS}.')
-    if self.augment not in AUGMENTATIONS:
-      raise ConfigError(f'Unknown augment {self.augment!r}; choose one of '
-                        f'{AUGMENTATIONS}.')
+    check_choice('generator_optimizers', self.generator_optimizers,
+                 GENERATOR_OPTIMIZERS)
+    check_choice('latent_target', self.latent_target, LATENT_TARGETS)
+    check_choice('augment', self.augment, AUGMENTATIONS)
     if image_size is not None:
       if self.patch_size > image_size:
         raise ConfigError(
@@ -243,11 +233,16 @@ class EvalConfig:
   batch_size: int = 500
 
   def validate(self):
-    if self.score not in SCORES:
-      raise ConfigError(f'Unknown score {self.score!r}; choose one of '
-                        f'{SCORES}.')
+    check_choice('score', self.score, SCORES)
     if self.batch_size < 1:
       raise ConfigError('eval batch_size must be >= 1.')
+
+
+def check_choice(name: str, value, choices) -> None:
+  """Refuses a value that is not one of a field's named choices."""
+  if value not in choices:
+    raise ConfigError(f'Unknown {name} {value!r}; choose one of '
+                      f'{tuple(choices)}.')
 
 
 def check_image_size(image_size: int) -> None:

@@ -11,18 +11,11 @@ import numpy as np
 import tensorflow as tf
 tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(1)
-try:  # the package layout since issue 11
-  from ganad_tf.core import config as config_lib
-  from ganad_tf.core.trainer import Trainer
-except ImportError:  # older checkouts compared in a sitting
-  from ganad_tf import config as config_lib
-  from ganad_tf.trainer import Trainer
-_CONFIG_CLASS = (getattr(config_lib, 'CoreConfig', None) or
-                 config_lib.ExperimentConfig)
+from layouts import CONFIG_CLASS, Trainer, config_lib  # old or new layout
 rng = np.random.default_rng(0)
 normal = rng.uniform(-1, 1, (group,) + shape).astype(np.float32)
 anomaly = rng.uniform(-1, 1, (group,) + shape).astype(np.float32)
-cfg = config_lib.replace(_CONFIG_CLASS(), train={
+cfg = config_lib.replace(CONFIG_CLASS(), train={
     'batch_size': batch, 'epochs': 1, 'augment': 'none',
     'steps_per_execution': steps, 'log_every_secs': 1e9})
 trainer = Trainer(cfg, shape, 'fashion_mnist')

@@ -31,18 +31,11 @@ if kind == 'infer':
   print(json.dumps({'kind': kind, 'shape': sys.argv[2], 'threads': threads,
                     'img_per_s': result['images_per_second']}))
   sys.exit(0)
-try:  # the package layout since issue 11
-  from ganad_tf.core import config as config_lib
-  from ganad_tf.core.trainer import Trainer
-except ImportError:  # older checkouts compared in a sitting
-  from ganad_tf import config as config_lib
-  from ganad_tf.trainer import Trainer
-_CONFIG_CLASS = (getattr(config_lib, 'CoreConfig', None) or
-                 config_lib.ExperimentConfig)
+from layouts import CONFIG_CLASS, Trainer, config_lib  # old or new layout
 rng = np.random.default_rng(0)
 normal = rng.uniform(-1, 1, (group,) + shape).astype(np.float32)
 anomaly = rng.uniform(-1, 1, (group,) + shape).astype(np.float32)
-cfg = config_lib.replace(_CONFIG_CLASS(), train={
+cfg = config_lib.replace(CONFIG_CLASS(), train={
     'batch_size': batch, 'epochs': 1, 'augment': 'none',
     'steps_per_execution': 100, 'log_every_secs': 1e9, 'learning_rate': 1e-4})
 trainer = Trainer(cfg, shape, 'fashion_mnist')
