@@ -102,7 +102,8 @@ def save_keras_model(path: str, model) -> None:
 def check_writable_location(path: str) -> str:
   """Checks that `path` is, or can be created as, a writable folder.
 
-  Creates nothing, so a run that fails later leaves no empty folder behind.
+  Leaves nothing behind (a probe file in the nearest existing folder is
+  removed at once), so a run that fails later leaves no empty folder.
 
   Raises:
     OutputError: naming the folder and what to do.
@@ -118,6 +119,16 @@ def check_writable_location(path: str) -> str:
   if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
     raise OutputError(f'Cannot write to output folder {path!r}: '
                       f'{existing!r} is not a writable folder. ' + fix)
+  # os.access trusts permission bits, which root ignores and procfs-like
+  # file systems do not honour: only creating a file shows it can be done.
+  try:
+    fd, probe = tempfile.mkstemp(dir=existing, prefix='.write_probe.')
+    os.close(fd)
+    os.remove(probe)
+  except OSError as error:
+    raise OutputError(f'Cannot write to output folder {path!r}: '
+                      f'{existing!r} is not a writable folder '
+                      f'({error.strerror or error}). ' + fix) from error
   return path
 
 

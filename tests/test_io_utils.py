@@ -68,7 +68,7 @@ def test_truncated_json_raises_value_error(tmp_path):
 def test_check_writable_location_creates_nothing(tmp_path):
   target = tmp_path / 'a' / 'b'
   assert io_utils.check_writable_location(str(target)) == str(target)
-  assert not (tmp_path / 'a').exists()
+  assert not list(tmp_path.iterdir())  # no folder, no probe file left
 
 
 def test_check_writable_location_refuses_files(tmp_path):
@@ -79,6 +79,13 @@ def test_check_writable_location_refuses_files(tmp_path):
     io_utils.check_writable_location(str(blocker))
   with pytest.raises(OutputError, match='is not a writable folder'):
     io_utils.check_writable_location(str(blocker / 'run'))
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc/self'), reason='needs procfs')
+def test_check_writable_location_refuses_procfs_even_as_root():
+  # os.access says yes to root everywhere; creating a file tells the truth.
+  with pytest.raises(OutputError, match='is not a writable folder'):
+    io_utils.check_writable_location('/proc/ganad_tf_test_run')
 
 
 def test_ensure_writable_dir_creates_the_folder_and_leaves_no_probe(tmp_path):

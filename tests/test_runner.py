@@ -73,16 +73,15 @@ def _no_data(cache, config):
 def test_unwritable_output_dir(tmp_path, monkeypatch):
   if os.geteuid() == 0 and os.path.isdir('/proc/self'):
     # Root (CI) ignores permission bits, and so does os.access, but no one
-    # can create folders in procfs: ensure_writable_dir refuses it, after
-    # the data are loaded (the early check cannot see it).
+    # can create files in procfs.
     target = '/proc/ganad_tf_test_run'
   else:
     locked = tmp_path / 'locked'
     locked.mkdir()
     locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
     target = str(locked / 'run')
-    # The permission check comes first, before the (slow) data loading.
-    monkeypatch.setattr(TrainerCache, 'data', _no_data)
+  # The check comes first, before the (slow) data loading.
+  monkeypatch.setattr(TrainerCache, 'data', _no_data)
   with pytest.raises(OutputError, match='Cannot write to output folder '
                      + re.escape(repr(target))):
     runner.run_benchmark(digits_config(), target)
