@@ -24,6 +24,7 @@ def test_every_named_setting_is_a_valid_change_of_the_preset():
   longer = study.setting_config(base, 'epochs_x4')
   assert longer.train.epochs == 4 * base.train.epochs
   assert longer.train.lr_decay_epochs == 4 * base.train.lr_decay_epochs
+  assert study.setting_config(base, 'seed_2').train.seed == base.train.seed + 2
 
 
 def test_a_study_needs_a_validation_split_and_distinct_settings(tmp_path):

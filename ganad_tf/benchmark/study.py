@@ -26,8 +26,9 @@ from ganad_tf.errors import ConfigError
 logger = logging.getLogger('ganad_tf')
 
 # Named settings: config sections -> field changes from the base config, or
-# a function of the base config giving them. The paper's open choices (both
-# readings), schedule length, batch, learning rate, augmentation.
+# a function of the base config giving them: the base with other seeds (the
+# noise), the paper's open choices (both readings), schedule length, batch,
+# learning rate, augmentation.
 Changes = Dict[str, Dict[str, Any]]
 
 
@@ -38,8 +39,16 @@ def _longer(factor: int) -> Callable[[BenchmarkConfig], Changes]:
       'lr_decay_epochs': base.train.lr_decay_epochs * factor}}
 
 
+def _other_seed(offset: int) -> Callable[[BenchmarkConfig], Changes]:
+  """The base with another seed: how much a setting must move to be more
+  than the noise of one run."""
+  return lambda base: {'train': {'seed': base.train.seed + offset}}
+
+
 SETTINGS: Dict[str, Union[Changes, Callable[[BenchmarkConfig], Changes]]] = {
     'base': {},
+    'seed_1': _other_seed(1),
+    'seed_2': _other_seed(2),
     'per_group_adam': {'train': {'generator_optimizers': 'per_group'}},
     'latent_stop_gradient': {'train': {'latent_target': 'stop_gradient'}},
     'equal_kmeans_quotas': {'data': {'kmeans_quotas': 'equal'}},
