@@ -3,11 +3,13 @@
 import json
 import os
 
+import numpy as np
 import pytest
 
 from conftest import digits_config
 from ganad_tf.benchmark import study
 from ganad_tf.core import config as config_lib
+from ganad_tf.core import metrics
 from ganad_tf.errors import ConfigError
 
 
@@ -56,3 +58,15 @@ def test_a_tiny_study_reports_validation_by_score_and_test_for_info(tmp_path):
         'train': {'latent_target': 'stop_gradient'}}
   table = (tmp_path / 'table.md').read_text()
   assert '| base |' in table and '| latent_stop_gradient |' in table
+  # Each setting's raw scores rebuild its validation and test AUROCs.
+  for row in results['rows']:
+    saved = np.load(os.path.join(tmp_path, row['setting'], 'class_03',
+                                 'scores.npz'))
+    for kind in config_lib.SCORES:
+      assert metrics.auroc(
+          saved['validation_labels'],
+          saved[f'validation_scores_{kind}']) == pytest.approx(
+              row['validation_auroc']['3'][kind])
+      assert metrics.auroc(saved['labels'],
+                           saved[f'test_scores_{kind}']) == pytest.approx(
+                               row['test_auroc']['3'][kind])

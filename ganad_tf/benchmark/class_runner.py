@@ -94,11 +94,9 @@ class ClassRunner:
       self._scorers[key] = scorer
     return self._scorers[key]
 
-  def validation_aurocs(self, split: protocol.ClassSplit) -> Dict[str, float]:
-    """Validation AUROC by score kind; the grid search ranks by these."""
-    return {kind: metrics.auroc(split.validation_labels,
-                                self.scorer(kind).scores(
-                                    split.validation_images))
+  def scores_by_kind(self, images) -> Dict[str, np.ndarray]:
+    """Every score kind of `images` (float32), one compiled Scorer each."""
+    return {kind: self.scorer(kind).scores(images).astype(np.float32)
             for kind in SCORES}
 
   def run(self, normal_class: int) -> Dict[str, Any]:
@@ -153,24 +151,35 @@ class ClassRunner:
         # only the workers hold a Trainer.
         **trainer.parameter_counts(),
     }
+    saved_scores = {'scores': scores.astype(np.float32),
+                    'labels': split.test_labels,
+                    'test_classes': split.test_classes}
     if split.validation_images is not None:
-      by_score = self.validation_aurocs(split)
+      # Every score on validation (what studies and grid searches rank by)
+      # and on test (for information only; never used to choose anything),
+      # saved raw so their tables can be rebuilt without retraining.
+      validation = self.scores_by_kind(split.validation_images)
+      test = {kind: (saved_scores['scores'] if kind == config.eval.score
+                     else self.scorer(kind).scores(split.test_images))
+              for kind in SCORES}
+      by_score = {kind: metrics.auroc(split.validation_labels, values)
+                  for kind, values in validation.items()}
       result['validation_auroc'] = by_score[config.eval.score]
       result['validation_auroc_by_score'] = by_score
-      # For information beside the validation numbers (studies report
-      # both); never used to choose anything.
       result['test_auroc_by_score'] = {
-          kind: (auroc if kind == config.eval.score else metrics.auroc(
-              split.test_labels, self.scorer(kind).scores(split.test_images)))
-          for kind in SCORES}
+          kind: metrics.auroc(split.test_labels, values)
+          for kind, values in test.items()}
+      saved_scores['validation_labels'] = split.validation_labels
+      for kind in SCORES:
+        saved_scores[f'validation_scores_{kind}'] = validation[kind]
+        saved_scores[f'test_scores_{kind}'] = np.asarray(test[kind],
+                                                         np.float32)
     if folder and trainer.is_chief():
       io_utils.save_keras_model(
           os.path.join(folder, run_folder.GENERATOR_FILE), trainer.generator)
       # Scores before the result: result.json marks the class as done.
       io_utils.save_npz(os.path.join(folder, run_folder.SCORES_FILE),
-                        scores=scores.astype(np.float32),
-                        labels=split.test_labels,
-                        test_classes=split.test_classes)
+                        **saved_scores)
       io_utils.write_json(os.path.join(folder, run_folder.RESULT_FILE),
                           result)
     logger.info('%sAUROC %.2f%% (train %s, score %s)', prefix, auroc,

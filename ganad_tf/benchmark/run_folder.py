@@ -4,7 +4,10 @@
   results.json         per-class AUROC, mean, SD, parameters, timings
   table.md             our AUROC per class beside the paper's claim
   class_NN/result.json that class's result (written last: marks it done)
-  class_NN/scores.npz  raw test scores, labels and original classes
+  class_NN/scores.npz  raw test scores, labels and original classes; with a
+                       validation split also every score kind on
+                       validation (validation_scores_<kind>,
+                       validation_labels) and test (test_scores_<kind>)
   class_NN/generator.keras  the trained generator (for figures and reuse)
   class_NN/checkpoints, class_NN/summaries
 
