@@ -22,7 +22,8 @@ experiment_flags.define_config_flags(validation_fraction=0.1)
 experiment_flags.define_run_flags(
     output_help='Study folder (default: runs/study_<dataset>).')
 flags.DEFINE_list('settings', list(study.SETTINGS),
-                  f'Settings to run, in order: {", ".join(study.SETTINGS)}.')
+                  f'Settings to run, in order: {", ".join(study.SETTINGS)}; '
+                  'join names with + to combine them (epochs_x2+lr_3e-4).')
 flags.DEFINE_integer('jobs', 1, 'Worker processes per setting, each running '
                      'a share of --normal_classes.')
 FLAGS = flags.FLAGS

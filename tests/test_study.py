@@ -27,6 +27,13 @@ def test_every_named_setting_is_a_valid_change_of_the_preset():
   assert longer.train.epochs == 4 * base.train.epochs
   assert longer.train.lr_decay_epochs == 4 * base.train.lr_decay_epochs
   assert study.setting_config(base, 'seed_2').train.seed == base.train.seed + 2
+  # '+' combines settings, each on top of the ones before it.
+  assert study.setting_changes(base, 'epochs_x2+lr_3e-4+epochs_x2') == {
+      'train': {'epochs': 4 * base.train.epochs,
+                'lr_decay_epochs': 4 * base.train.lr_decay_epochs,
+                'learning_rate': 3e-4}}
+  with pytest.raises(ConfigError, match="Unknown study setting 'fast'"):
+    study.setting_config(base, 'base+fast')
 
 
 def test_a_study_needs_a_validation_split_and_distinct_settings(tmp_path):

@@ -63,12 +63,24 @@ SETTINGS: Dict[str, Union[Changes, Callable[[BenchmarkConfig], Changes]]] = {
 
 
 def setting_changes(base: BenchmarkConfig, name: str) -> Changes:
-  """What setting `name` changes in `base`."""
-  if name not in SETTINGS:
-    raise ConfigError(f'Unknown study setting {name!r}; choose from '
-                      f'{", ".join(SETTINGS)}.')
-  changes = SETTINGS[name]
-  return changes(base) if callable(changes) else changes
+  """What setting `name` changes in `base`.
+
+  Names joined by '+' combine settings, each applied to the config the ones
+  before it left (so 'epochs_x2+epochs_x2' is four times the base's
+  schedule); a later part wins where two change the same field.
+  """
+  combined: Changes = {}
+  config = base
+  for part in name.split('+'):
+    if part not in SETTINGS:
+      raise ConfigError(f'Unknown study setting {part!r}; choose from '
+                        f'{", ".join(SETTINGS)}, or join names with "+".')
+    changes = SETTINGS[part]
+    changes = changes(config) if callable(changes) else changes
+    config = config_lib.replace(config, **changes)
+    for section, fields in changes.items():
+      combined.setdefault(section, {}).update(fields)
+  return combined
 
 
 def setting_config(base: BenchmarkConfig, name: str) -> BenchmarkConfig:
