@@ -77,3 +77,20 @@ def test_a_tiny_study_reports_validation_by_score_and_test_for_info(tmp_path):
       assert metrics.auroc(saved['labels'],
                            saved[f'test_scores_{kind}']) == pytest.approx(
                                row['test_auroc']['3'][kind])
+
+
+def test_table_states_the_seed_noise():
+  def row(setting, aurocs):
+    return {'setting': setting, 'changes': {}, 'minutes': 1.0,
+            'validation_auroc': {c: {'l1': v, 'l2': v, 'patch': v}
+                                 for c, v in aurocs.items()},
+            'test_auroc': {c: {} for c in aurocs}}
+  results = {'class_names': {'2': 'Pullover', '6': 'Shirt'}, 'rows': [
+      row('base', {'2': 90.0, '6': 80.0}), row('seed_1', {'2': 91.0, '6': 83.0}),
+      row('epochs_x2', {'2': 99.0, '6': 99.0})]}
+  # Means 85.0 and 87.0 over the two seeds; epochs_x2 is not a seed row.
+  assert ('the mean validation AUROC spans 2.00 points (85.00 to 87.00); '
+          'per class, max - min: Pullover 1.00, Shirt 3.00.'
+          ) in study.format_table(results)
+  results['rows'] = results['rows'][::2]
+  assert 'Seed noise' not in study.format_table(results)

@@ -154,6 +154,31 @@ def format_table(results: Dict[str, Any]) -> str:
     lines.append(f'| {row["setting"]} | ' + ' | '.join(cells) +
                  f' | {val_mean:.2f} | {test_mean} | '
                  f'{row["minutes"]:.1f} |')
+  noise = seed_noise(results)
+  if noise:
+    lines += ['', noise]
   if results.get('command'):
     lines += ['', '```', results['command'], '```']
   return '\n'.join(lines) + '\n'
+
+
+def seed_noise(results: Dict[str, Any]) -> Optional[str]:
+  """How far the base moves with only its seed changed (mean L1 validation
+  AUROC), or None without seed rows: a setting that moves less than this
+  is not distinguishable from noise."""
+  rows = [row for row in results['rows']
+          if row['setting'] == 'base' or row['setting'].startswith('seed_')]
+  if len(rows) < 2:
+    return None
+  classes = list(results['class_names'])
+  per_class = {c: [row['validation_auroc'][c]['l1'] for row in rows]
+               for c in classes}
+  means = [np.mean([row['validation_auroc'][c]['l1'] for c in classes])
+           for row in rows]
+  spans = ', '.join(f'{results["class_names"][c]} {np.ptp(v):.2f}'
+                    for c, v in per_class.items())
+  return (f'Seed noise ({len(rows)} seeds of the base: '
+          f'{", ".join(row["setting"] for row in rows)}): the mean '
+          f'validation AUROC spans {np.ptp(means):.2f} points '
+          f'({min(means):.2f} to {max(means):.2f}); per class, max - min: '
+          f'{spans}.')
