@@ -87,10 +87,11 @@ def test_table_states_the_seed_noise():
             'test_auroc': {c: {} for c in aurocs}}
   results = {'class_names': {'2': 'Pullover', '6': 'Shirt'}, 'rows': [
       row('base', {'2': 90.0, '6': 80.0}), row('seed_1', {'2': 91.0, '6': 83.0}),
-      row('epochs_x2', {'2': 99.0, '6': 99.0})]}
-  # Means 85.0 and 87.0 over the two seeds; epochs_x2 is not a seed row.
+      row('epochs_x2', {'2': 99.0, '6': 99.0}),
+      row('seed_1+epochs_x2', {'2': 99.0, '6': 99.0})]}
+  # Means 85.0 and 87.0 over the two seeds; the others are not seed rows.
   assert ('the mean validation AUROC spans 2.00 points (85.00 to 87.00); '
           'per class, max - min: Pullover 1.00, Shirt 3.00.'
           ) in study.format_table(results)
-  results['rows'] = results['rows'][::2]
+  results['rows'] = results['rows'][::2]  # base and epochs_x2
   assert 'Seed noise' not in study.format_table(results)

@@ -11,6 +11,7 @@ validation columns.
 
 import logging
 import os
+import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -167,7 +168,8 @@ def seed_noise(results: Dict[str, Any]) -> Optional[str]:
   AUROC), or None without seed rows: a setting that moves less than this
   is not distinguishable from noise."""
   rows = [row for row in results['rows']
-          if row['setting'] == 'base' or row['setting'].startswith('seed_')]
+          if row['setting'] == 'base' or
+          re.fullmatch(r'seed_\d+', row['setting'])]  # not 'seed_1+lr_3e-3'
   if len(rows) < 2:
     return None
   classes = list(results['class_names'])
