@@ -99,6 +99,17 @@ def save_keras_model(path: str, model) -> None:
     model.save(tmp_path)
 
 
+def _probe_write(folder: str) -> None:
+  """Creates and removes a file in `folder`; raises OSError if it cannot.
+
+  os.access trusts permission bits, which root ignores and procfs-like file
+  systems do not honour: only creating a file shows it can be done.
+  """
+  fd, probe = tempfile.mkstemp(dir=folder, prefix='.write_probe.')
+  os.close(fd)
+  os.remove(probe)
+
+
 def check_writable_location(path: str) -> str:
   """Checks that `path` is, or can be created as, a writable folder.
 
@@ -119,12 +130,8 @@ def check_writable_location(path: str) -> str:
   if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
     raise OutputError(f'Cannot write to output folder {path!r}: '
                       f'{existing!r} is not a writable folder. ' + fix)
-  # os.access trusts permission bits, which root ignores and procfs-like
-  # file systems do not honour: only creating a file shows it can be done.
   try:
-    fd, probe = tempfile.mkstemp(dir=existing, prefix='.write_probe.')
-    os.close(fd)
-    os.remove(probe)
+    _probe_write(existing)
   except OSError as error:
     raise OutputError(f'Cannot write to output folder {path!r}: '
                       f'{existing!r} is not a writable folder '
@@ -142,9 +149,7 @@ def ensure_writable_dir(path: str) -> str:
   path = os.path.abspath(path)
   try:
     os.makedirs(path, exist_ok=True)
-    fd, probe = tempfile.mkstemp(dir=path, prefix='.write_probe.')
-    os.close(fd)
-    os.remove(probe)
+    _probe_write(path)
   except OSError as error:
     raise OutputError(
         f'Cannot write to output folder {path!r} ({error.strerror or error}). '

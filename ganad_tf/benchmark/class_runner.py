@@ -160,7 +160,8 @@ class ClassRunner:
       # saved raw so their tables can be rebuilt without retraining.
       validation = self.scores_by_kind(split.validation_images)
       test = {kind: (saved_scores['scores'] if kind == config.eval.score
-                     else self.scorer(kind).scores(split.test_images))
+                     else self.scorer(kind).scores(
+                         split.test_images).astype(np.float32))
               for kind in SCORES}
       by_score = {kind: metrics.auroc(split.validation_labels, values)
                   for kind, values in validation.items()}
@@ -172,8 +173,7 @@ class ClassRunner:
       saved_scores['validation_labels'] = split.validation_labels
       for kind in SCORES:
         saved_scores[f'validation_scores_{kind}'] = validation[kind]
-        saved_scores[f'test_scores_{kind}'] = np.asarray(test[kind],
-                                                         np.float32)
+        saved_scores[f'test_scores_{kind}'] = test[kind]
     if folder and trainer.is_chief():
       io_utils.save_keras_model(
           os.path.join(folder, run_folder.GENERATOR_FILE), trainer.generator)

@@ -175,8 +175,7 @@ def seed_noise(results: Dict[str, Any]) -> Optional[str]:
   classes = list(results['class_names'])
   per_class = {c: [row['validation_auroc'][c]['l1'] for row in rows]
                for c in classes}
-  means = [np.mean([row['validation_auroc'][c]['l1'] for c in classes])
-           for row in rows]
+  means = np.mean(list(per_class.values()), axis=0)  # one per seed row
   spans = ', '.join(f'{results["class_names"][c]} {np.ptp(v):.2f}'
                     for c, v in per_class.items())
   return (f'Seed noise ({len(rows)} seeds of the base: '
