@@ -1,8 +1,12 @@
 """absl flags are generated from the config and default to the paper's."""
 
+import pathlib
+
 from absl import flags
+import pytest
 
 from experiments import flags as experiment_flags
+from ganad_tf.benchmark import study
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
 from ganad_tf.inspection.config import InspectionConfig
@@ -61,3 +65,21 @@ def test_inspection_flags_default_to_the_inspection_config():
   config = experiment_flags.config_from_flags(flag_values, InspectionConfig)
   assert config == config_lib.replace(InspectionConfig(),
                                       data={'image_size': 64})
+
+
+PRESETS = pathlib.Path(__file__).resolve().parents[1] / 'experiments/presets'
+
+
+@pytest.mark.parametrize('name', ['quick.cfg', 'cpu.cfg', 'cpu_hour.cfg'])
+def test_each_preset_parses_into_a_valid_config(name):
+  config = _parsed(f'--flagfile={PRESETS / name}')
+  assert config.train.batch_size == 16
+
+
+def test_cpu_hour_preset_is_the_cpu_preset_with_the_studys_chosen_row():
+  # The preset's comments cite the study row it comes from; this keeps the
+  # file and the row in step.
+  cpu = _parsed(f'--flagfile={PRESETS / "cpu.cfg"}')
+  chosen = study.setting_config(cpu, 'latent_stop_gradient+epochs_x2')
+  chosen = config_lib.replace(chosen, train={'min_steps': 9000})
+  assert _parsed(f'--flagfile={PRESETS / "cpu_hour.cfg"}') == chosen
