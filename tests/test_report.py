@@ -112,3 +112,13 @@ def test_format_table_states_the_step_budget_and_the_steps_it_gave():
   assert ('step budget --min_steps=9000 (epochs and lr decay stretched by a '
           'whole factor): 9,072-9,450 steps per class.') in table
   assert 'step budget' not in report.format_table(_results())
+
+
+def test_class_seconds_include_earlier_invocations_when_recorded():
+  this_run = {'sampling': 1.0, 'train': 10.0, 'score': 2.0, 'total': 13.0}
+  assert report.class_seconds({'seconds': this_run}) == 13.0
+  assert report.class_seconds(
+      {'seconds': {**this_run, 'train_all_runs': None}}) == 13.0
+  # 50 s of training in earlier invocations, 10 s in this one.
+  assert report.class_seconds(
+      {'seconds': {**this_run, 'train_all_runs': 60.0}}) == 63.0

@@ -1,10 +1,13 @@
 """The training loop: updates, determinism, reuse, resume, NaN handling."""
 
+import os
+
 import numpy as np
 import pytest
 
 from conftest import blob_images
 from ganad_tf.benchmark.config import BenchmarkConfig
+from ganad_tf.core import checkpoints
 from ganad_tf.core import config as config_lib
 from ganad_tf.core import trainer as trainer_lib
 from ganad_tf.errors import ConfigError, DatasetError, InputError
@@ -123,6 +126,24 @@ def test_resume_matches_uninterrupted_run(data, shared, tmp_path):
     np.testing.assert_array_equal(a, b)
   # Optimizer state came back too: its iteration count covers all steps.
   assert int(resumed.gen_optimizer.iterations.numpy()) == 18
+
+
+def test_resumed_run_reports_the_time_of_every_invocation(data, shared,
+                                                          tmp_path):
+  first = shared.fit(*data, run_dir=str(tmp_path), config=_config(epochs=1))
+  assert first.total_train_seconds == first.train_seconds
+  folder = str(tmp_path / 'checkpoints')
+  recorded = checkpoints.read_train_seconds(folder, 6)
+  assert 0 < recorded <= first.train_seconds
+  second = shared.fit(*data, run_dir=str(tmp_path), config=_config(epochs=2))
+  assert second.total_train_seconds == pytest.approx(
+      recorded + second.train_seconds)
+  # A checkpoint from before these records: the total is unknown, not
+  # silently this invocation's alone.
+  os.remove(os.path.join(folder, checkpoints.TRAIN_SECONDS_FILE))
+  third = shared.fit(*data, run_dir=str(tmp_path), config=_config(epochs=3))
+  assert third.resumed_from_step == 12 and third.total_train_seconds is None
+  assert checkpoints.read_train_seconds(folder, 18) is None
 
 
 def test_corrupt_checkpoint_falls_back_to_previous(data, shared, tmp_path):

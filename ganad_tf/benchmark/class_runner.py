@@ -145,7 +145,12 @@ class ClassRunner:
             scored - score_started, 1e-9),
         'seconds': {'sampling': sampled - started, 'train': trained - sampled,
                     'score': scored - score_started,
-                    'total': scored - started},
+                    'total': scored - started,
+                    # With the invocations this one resumed; None if unknown.
+                    'train_all_runs': (
+                        None if train_result.total_train_seconds is None else
+                        train_result.total_train_seconds + (
+                            trained - sampled - train_result.train_seconds))},
         **report.scoring_summary(scores, split.test_labels),
         # results.json reports these; recorded here because with --jobs > 1
         # only the workers hold a Trainer.

@@ -45,6 +45,15 @@ def _parameter_counts(details: Dict[str, Dict[str, Any]],
   return {key: counts[key] for key in PARAMETER_KEYS}
 
 
+def class_seconds(detail: Dict[str, Any]) -> float:
+  """A class's seconds, with the training time of the earlier invocations
+  it resumed from when that was recorded (`seconds.train_all_runs`)."""
+  seconds = detail['seconds']
+  all_runs = seconds.get('train_all_runs')
+  return seconds['total'] + (all_runs - seconds['train']
+                             if all_runs is not None else 0.0)
+
+
 def collect_results(config: BenchmarkConfig, data, classes: Sequence[int],
                     output_dir: str, wall_seconds: float,
                     command: Optional[str],
@@ -98,7 +107,7 @@ def collect_results(config: BenchmarkConfig, data, classes: Sequence[int],
       'timings': {
           'this_invocation_wall_seconds': wall_seconds,
           'sum_class_seconds': float(sum(
-              d['seconds']['total'] for d in details.values())),
+              class_seconds(d) for d in details.values())),
           'per_class_seconds': {c: d['seconds'] for c, d in details.items()},
       },
       'per_class_detail': details,

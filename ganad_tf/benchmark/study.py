@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 import numpy as np
 
 from ganad_tf import io_utils
+from ganad_tf.benchmark import report
 from ganad_tf.benchmark import runner
 from ganad_tf.benchmark.class_runner import TrainerCache
 from ganad_tf.benchmark.config import BenchmarkConfig
@@ -123,7 +124,7 @@ def run_study(base: BenchmarkConfig, settings: Sequence[str], output_dir: str,
         # Absent in class results written before it was recorded.
         'test_auroc': {c: d.get('test_auroc_by_score', {})
                        for c, d in details.items()},
-        'minutes': float(sum(d['seconds']['total']
+        'minutes': float(sum(report.class_seconds(d)
                              for d in details.values()) / 60),
     })
   results = {'base': base.to_dict(), 'normal_classes': normal_classes,

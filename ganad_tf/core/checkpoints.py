@@ -12,6 +12,8 @@ from typing import Optional, Tuple
 
 import tensorflow as tf
 
+from ganad_tf import io_utils
+
 from ganad_tf.errors import CheckpointError
 
 logger = logging.getLogger('ganad_tf')
@@ -78,3 +80,26 @@ def _set_aside(path: str):
     if name.startswith(prefix + '.'):
       os.replace(os.path.join(folder, name),
                  os.path.join(folder, 'corrupt-' + name))
+
+
+TRAIN_SECONDS_FILE = 'train_seconds.json'
+
+
+def write_train_seconds(folder: str, step: int, seconds: float):
+  """Records the training time up to the checkpoint of `step`, so that a
+  resumed run can report its whole time, not only its last invocation's."""
+  io_utils.write_json(os.path.join(folder, TRAIN_SECONDS_FILE),
+                      {'step': step, 'seconds': seconds})
+
+
+def read_train_seconds(folder: str, step: int) -> Optional[float]:
+  """The training time up to the checkpoint of `step`, or None when no
+  record belongs to that checkpoint (written before records were kept, or
+  by a newer checkpoint that could not be read)."""
+  try:
+    record = io_utils.read_json(os.path.join(folder, TRAIN_SECONDS_FILE))
+    if int(record['step']) == step:
+      return float(record['seconds'])
+  except (OSError, ValueError, KeyError, TypeError):
+    pass
+  return None

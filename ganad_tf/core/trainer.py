@@ -47,6 +47,9 @@ class TrainResult:
   steps_per_epoch: int
   resumed_from_step: int
   train_seconds: float
+  # This invocation's train_seconds plus those of the runs it resumed;
+  # None when a resumed checkpoint has no record of its time.
+  total_train_seconds: Optional[float]
   images_per_second: float
   final_losses: Dict[str, float]
 
@@ -128,6 +131,8 @@ class Trainer:
     self.epoch_scale = 1  # see TrainConfig.min_steps
     self.epochs = 0
     self.total_steps = 0
+    self._earlier_seconds: Optional[float] = 0.0  # see TrainResult
+    self._loop_started = time.monotonic()
     self._counts = (0, 0)
     self._log_prefix = ''
     self._run_dir: Optional[str] = None
@@ -295,6 +300,7 @@ class Trainer:
     self.manager = None
     self._summary_writer = None
     self._run_dir = run_dir
+    self._earlier_seconds = 0.0
     start_step = 0
     if run_dir:
       # Under MultiWorkerMirroredStrategy every worker must save (the save
@@ -307,6 +313,8 @@ class Trainer:
         start_step = int(self.step.numpy())
         logger.info('%sResumed from %s (step %d).', log_prefix, restored,
                     start_step)
+        self._earlier_seconds = checkpoints_lib.read_train_seconds(
+            self.manager.directory, start_step)
       if self.is_chief():
         self._summary_writer = tf.summary.create_file_writer(
             os.path.join(run_dir, 'summaries'))
@@ -321,8 +329,16 @@ class Trainer:
     return distribute.is_chief(self.strategy)
 
   def save(self):
-    if self.manager is not None:
-      self.manager.save(checkpoint_number=int(self.step.numpy()))
+    if self.manager is None:
+      return
+    step = int(self.step.numpy())
+    self.manager.save(checkpoint_number=step)
+    if self._earlier_seconds is not None and self.is_chief():
+      # Beside the checkpoint, not in it: a new variable in the checkpoint
+      # would make older checkpoints unreadable.
+      checkpoints_lib.write_train_seconds(
+          self.manager.directory, step,
+          self._earlier_seconds + time.monotonic() - self._loop_started)
 
   def _end_of_epoch(self, epochs_done: int):
     """Snapshot (before the checkpoint that would skip it on resume), then
@@ -347,7 +363,7 @@ class Trainer:
     progress = ProgressLogger(self.total_steps, train.log_every_secs,
                               prefix=f'{self._log_prefix}step ',
                               start=start_step)
-    started = time.monotonic()
+    started = self._loop_started = time.monotonic()
     last_losses: Dict[str, float] = {}
     step = start_step
     while step < self.total_steps:
@@ -373,6 +389,8 @@ class Trainer:
     return TrainResult(
         steps=step, epochs=self.epochs, steps_per_epoch=self.steps_per_epoch,
         resumed_from_step=start_step, train_seconds=seconds,
+        total_train_seconds=(None if self._earlier_seconds is None
+                             else self._earlier_seconds + seconds),
         images_per_second=images_done / seconds if seconds > 0 else 0.0,
         final_losses=last_losses)
 
