@@ -148,9 +148,9 @@ class ClassRunner:
                     'total': scored - started,
                     # With the invocations this one resumed; None if unknown.
                     'train_all_runs': (
-                        None if train_result.total_train_seconds is None else
-                        train_result.total_train_seconds + (
-                            trained - sampled - train_result.train_seconds))},
+                        None if train_result.earlier_train_seconds is None
+                        else train_result.earlier_train_seconds +
+                        trained - sampled)},
         **report.scoring_summary(scores, split.test_labels),
         # results.json reports these; recorded here because with --jobs > 1
         # only the workers hold a Trainer.

@@ -13,7 +13,6 @@ from typing import Optional, Tuple
 import tensorflow as tf
 
 from ganad_tf import io_utils
-
 from ganad_tf.errors import CheckpointError
 
 logger = logging.getLogger('ganad_tf')

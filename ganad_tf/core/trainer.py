@@ -47,9 +47,9 @@ class TrainResult:
   steps_per_epoch: int
   resumed_from_step: int
   train_seconds: float
-  # This invocation's train_seconds plus those of the runs it resumed;
-  # None when a resumed checkpoint has no record of its time.
-  total_train_seconds: Optional[float]
+  # The training time of the invocations this one resumed (0.0 for a fresh
+  # run); None when a resumed checkpoint has no record of its time.
+  earlier_train_seconds: Optional[float]
   images_per_second: float
   final_losses: Dict[str, float]
 
@@ -389,8 +389,7 @@ class Trainer:
     return TrainResult(
         steps=step, epochs=self.epochs, steps_per_epoch=self.steps_per_epoch,
         resumed_from_step=start_step, train_seconds=seconds,
-        total_train_seconds=(None if self._earlier_seconds is None
-                             else self._earlier_seconds + seconds),
+        earlier_train_seconds=self._earlier_seconds,
         images_per_second=images_done / seconds if seconds > 0 else 0.0,
         final_losses=last_losses)
 
