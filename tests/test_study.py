@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from conftest import digits_config
+from ganad_tf.benchmark import parallel
 from ganad_tf.benchmark import study
+from ganad_tf.benchmark.class_runner import ClassRunner
 from ganad_tf.core import config as config_lib
 from ganad_tf.core import metrics
 from ganad_tf.errors import ConfigError
@@ -45,11 +47,21 @@ def test_a_study_needs_a_validation_split_and_distinct_settings(tmp_path):
       study.run_study(base, settings, str(tmp_path))
 
 
-def test_a_tiny_study_reports_validation_by_score_and_test_for_info(tmp_path):
+def test_a_tiny_study_reports_validation_by_score_and_test_for_info(
+    tmp_path, monkeypatch):
   base = config_lib.replace(digits_config(epochs=1),
                             data={'validation_fraction': 0.2})
-  results = study.run_study(base, ['base', 'latent_stop_gradient'],
-                            str(tmp_path), normal_classes=[3])
+  settings = ['base', 'latent_stop_gradient']
+  queued = []
+  real_run_tasks = parallel.run_tasks
+  monkeypatch.setattr(parallel, 'run_tasks', lambda tasks, jobs: (
+      queued.append([(os.path.basename(t.output_dir), t.normal_class)
+                     for t in tasks]), real_run_tasks(tasks, jobs)))
+  # With --jobs=2 the two settings' one class each train at once, one per
+  # worker, from one queue (a pool per setting would have had one task).
+  results = study.run_study(base, settings, str(tmp_path),
+                            normal_classes=[3], jobs=2)
+  assert queued == [[('base', 3), ('latent_stop_gradient', 3)]]
   assert [row['setting'] for row in results['rows']] == [
       'base', 'latent_stop_gradient']
   for row in results['rows']:
@@ -77,6 +89,12 @@ def test_a_tiny_study_reports_validation_by_score_and_test_for_info(tmp_path):
       assert metrics.auroc(saved['labels'],
                            saved[f'test_scores_{kind}']) == pytest.approx(
                                row['test_auroc']['3'][kind])
+  # Run again: every class is done, so nothing trains and the rows are the
+  # same, read back from the run folders.
+  monkeypatch.setattr(ClassRunner, 'run', lambda *_: pytest.fail('retrained'))
+  again = study.run_study(base, settings, str(tmp_path), normal_classes=[3],
+                          jobs=2)
+  assert len(queued) == 1 and again['rows'] == results['rows']
 
 
 def test_table_states_the_seed_noise():
@@ -95,3 +113,4 @@ def test_table_states_the_seed_noise():
           ) in study.format_table(results)
   results['rows'] = results['rows'][::2]  # base and epochs_x2
   assert 'Seed noise' not in study.format_table(results)
+

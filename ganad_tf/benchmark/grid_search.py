@@ -83,8 +83,8 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
                     jobs: int = 1) -> Dict[str, Any]:
   """Runs (or resumes) the chosen points and writes grid.json and table.md.
 
-  With jobs > 1 each point's classes train in that many worker processes
-  (see runner.run_benchmark), so several classes per point use all cores.
+  With jobs > 1, worker processes take the unfinished (point, class) runs of
+  all chosen points from one queue (see runner.train_pending_in_parallel).
   """
   if base.data.validation_fraction <= 0:
     raise ConfigError('The grid search ranks points by validation AUROC; set '
@@ -96,14 +96,19 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
   cache = cache or TrainerCache()
   logger.info('Grid: %d combinations (strict "more than twice"); running %d.',
               len(grid), len(chosen))
+  configs = {os.path.join(output_dir, point_name(index)):
+             config_lib.replace(base, weights=grid[index]) for index in chosen}
+  if jobs > 1:  # one queue over every point's classes
+    runner.train_pending_in_parallel(configs, normal_classes, jobs, command,
+                                     cache)
   rows = []
   for position, index in enumerate(chosen):
     weights = grid[index]
     logger.info('Grid point %d (%d/%d): %s', index, position + 1, len(chosen),
                 weights)
+    point_dir = os.path.join(output_dir, point_name(index))
     outcome = runner.run_benchmark(
-        config_lib.replace(base, weights=weights),
-        os.path.join(output_dir, point_name(index)),
+        configs[point_dir], point_dir,
         normal_classes=normal_classes, command=command, cache=cache,
         jobs=jobs)
     details = outcome['per_class_detail'].values()

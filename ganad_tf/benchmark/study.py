@@ -96,7 +96,12 @@ def run_study(base: BenchmarkConfig, settings: Sequence[str], output_dir: str,
               command: Optional[str] = None,
               cache: Optional[TrainerCache] = None,
               jobs: int = 1) -> Dict[str, Any]:
-  """Runs (or resumes) each setting; writes study.json and table.md."""
+  """Runs (or resumes) each setting; writes study.json and table.md.
+
+  With jobs > 1, worker processes take the unfinished (setting, class) runs
+  of all settings from one queue, so even a study of one class uses every
+  core; each setting's results are then collected in this process.
+  """
   if base.data.validation_fraction <= 0:
     raise ConfigError('A study compares settings on validation data; set '
                       '--validation_fraction > 0 (e.g. 0.1).')
@@ -106,6 +111,11 @@ def run_study(base: BenchmarkConfig, settings: Sequence[str], output_dir: str,
   configs = {name: setting_config(base, name) for name in settings}
   output_dir = io_utils.ensure_writable_dir(output_dir)
   cache = cache or TrainerCache()
+  if jobs > 1:  # one queue over every setting's classes
+    runner.train_pending_in_parallel(
+        {os.path.join(output_dir, name): config
+         for name, config in configs.items()},
+        normal_classes, jobs, command, cache)
   rows: List[Dict[str, Any]] = []
   for position, (name, config) in enumerate(configs.items()):
     changes = setting_changes(base, name)
