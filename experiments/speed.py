@@ -64,9 +64,10 @@ def _measure(task, processes):
   command = [sys.executable, '-m', 'experiments.speed',
              '--worker=' + json.dumps(task)] + [
                  a for a in sys.argv[1:] if not a.startswith('--output')]
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
-  running = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
-                              env=env) for _ in range(processes)]
+  # The workers get the same --verbosity, so experiments/__init__ quiets
+  # TensorFlow's C++ logs in them as here, unless the user set the level.
+  running = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+             for _ in range(processes)]
   results = []
   for process in running:
     out, _ = process.communicate()
