@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
+from ganad_tf import io_utils
 from ganad_tf import logs
+from ganad_tf.core import runtime
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -26,10 +28,13 @@ def _cpp_threads(stderr):
           if m and m.group(2) != 'cudart_stub.cc']
 
 
-def _run_benchmark(output_dir, *extra):
-  # As a user's shell: no TF_CPP_MIN_LOG_LEVEL (conftest sets one for pytest).
+def _run_benchmark(output_dir, *extra, user_env=None):
+  # As a user's shell: no TF_CPP_MIN_LOG_LEVEL or TF_ENABLE_ONEDNN_OPTS
+  # (conftest sets both for pytest), plus `user_env`.
   env = {k: v for k, v in os.environ.items()
-         if k not in ('TF_CPP_MIN_LOG_LEVEL', 'GANAD_TF_VERBOSITY')}
+         if k not in ('TF_CPP_MIN_LOG_LEVEL', 'GANAD_TF_VERBOSITY',
+                      runtime.ONEDNN_VARIABLE)}
+  env.update(user_env or {})
   completed = subprocess.run(
       [sys.executable, '-m', 'experiments.benchmark', '--dataset=digits',
        '--normal_classes=3,5', '--jobs=2', '--epochs=1', '--batch_size=32',
@@ -51,6 +56,31 @@ def test_default_run_shows_progress_and_results_but_no_tensorflow_lines(
   assert '[class 3: 3] step 8/8' in stderr  # our progress lines
   assert '[class 5: 5] AUROC' in stderr
   assert 'Running 2 worker processes' in stderr
+
+
+def _numerics(output_dir):
+  """The oneDNN state recorded by the parent and by each class's worker."""
+  results = io_utils.read_json(os.path.join(output_dir, 'results.json'))
+  found = {'parent': results['environment']['onednn']}
+  for name, detail in results['per_class_detail'].items():
+    found[name] = detail['numerics']['onednn']
+  assert results['environment']['cpu_model']
+  return found
+
+
+def test_onednn_follows_the_policy_and_a_users_setting_wins(tmp_path):
+  # In the parent and both --jobs workers: the policy's choice reaches the
+  # workers, and so does the user's.
+  _run_benchmark(tmp_path / 'policy')
+  wanted = runtime.ONEDNN_POLICY == '1'
+  assert set(_numerics(tmp_path / 'policy').values()) == {wanted}
+  user = '0' if wanted else '1'
+  stderr = _run_benchmark(tmp_path / 'user',
+                          user_env={runtime.ONEDNN_VARIABLE: user})
+  assert set(_numerics(tmp_path / 'user').values()) == {not wanted}
+  # TensorFlow prints this line at import whenever oneDNN is on; the user
+  # turned it on themselves, so it is theirs to see.
+  assert ('oneDNN custom operations are on' in stderr) == (user == '1')
 
 
 def test_verbosity_1_brings_tensorflow_lines_back(tmp_path):

@@ -20,6 +20,7 @@ from ganad_tf.benchmark import report
 from ganad_tf.benchmark import run_folder
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import metrics
+from ganad_tf.core import runtime
 from ganad_tf.core.config import SCORES, fingerprint
 from ganad_tf.progress import format_duration
 
@@ -143,6 +144,8 @@ class ClassRunner:
         'train_images_per_second': train_result.images_per_second,
         'inference_images_per_second': len(scores) / max(
             scored - score_started, 1e-9),
+        # The process that trained this class (a --jobs worker's own).
+        'numerics': runtime.numerics(),
         'seconds': {'sampling': sampled - started, 'train': trained - sampled,
                     'score': scored - score_started,
                     'total': scored - started,

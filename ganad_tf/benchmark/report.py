@@ -11,6 +11,7 @@ from ganad_tf.benchmark import paper
 from ganad_tf.benchmark import run_folder
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.data import registry
+from ganad_tf.core import runtime
 from ganad_tf.core.config import fingerprint
 from ganad_tf.errors import OutputError
 from ganad_tf.progress import format_duration
@@ -31,7 +32,8 @@ def environment() -> Dict[str, Any]:
   return {'python': platform.python_version(), 'tensorflow': tf.__version__,
           'keras': keras.__version__, 'numpy': np.__version__,
           'platform': platform.platform(), 'cpu_count': os.cpu_count(),
-          'gpus': len(tf.config.list_physical_devices('GPU'))}
+          'gpus': len(tf.config.list_physical_devices('GPU')),
+          **runtime.numerics()}
 
 
 def _parameter_counts(details: Dict[str, Dict[str, Any]],

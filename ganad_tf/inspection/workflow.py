@@ -15,6 +15,7 @@ import numpy as np
 
 from ganad_tf import io_utils
 from ganad_tf.core import config as config_lib
+from ganad_tf.core import runtime
 from ganad_tf.core.trainer import Trainer
 from ganad_tf.data import folder_data
 from ganad_tf.errors import OutputError
@@ -91,6 +92,7 @@ def train_folder(data_dir: str, output_dir: str,
       'model_dir': output_dir,
       'export_dir': export_dir,
       'command': command,
+      'numerics': runtime.numerics(),
       'total_seconds': round(time.monotonic() - started, 1),
   }
   io_utils.write_json(os.path.join(output_dir, RESULTS_FILE), results)
