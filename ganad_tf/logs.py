@@ -45,8 +45,16 @@ def initial_verbosity(argv: Sequence[str]) -> int:
   read from `argv` (flag files too); 0 (absl's default) if absent or bad."""
   if _CARRIED in os.environ:
     return int(os.environ[_CARRIED])
-  from ganad_tf.core import runtime
-  return runtime.early_flag(argv, 'verbosity', 0, short_name='v')
+  from absl import flags
+  values = flags.FlagValues()
+  flags.DEFINE_integer('verbosity', 0, 'absl --verbosity.', short_name='v',
+                       flag_values=values)
+  values.set_gnu_getopt(True)  # look past other flags' values
+  try:
+    values(list(argv), known_only=True)
+  except flags.Error:
+    return 0  # absl reports a bad command line itself, after parsing it
+  return values['verbosity'].value
 
 
 def quiet_tensorflow_cpp(verbosity: int) -> None:

@@ -65,14 +65,3 @@ def test_choose_onednn_after_tensorflow_loaded_changes_nothing(monkeypatch):
   monkeypatch.delenv(runtime.ONEDNN_VARIABLE, raising=False)
   assert runtime.choose_onednn() is None
   assert runtime.ONEDNN_VARIABLE not in os.environ
-
-
-def test_early_flag_reads_the_command_line_and_flag_files(tmp_path):
-  flagfile = tmp_path / 'preset.cfg'
-  flagfile.write_text('--epochs=3\n--batch_size=16\n')
-  assert runtime.early_flag(['prog', f'--flagfile={flagfile}'],
-                            'batch_size', 1) == 16
-  assert runtime.early_flag(['prog', f'--flagfile={flagfile}',
-                             '--batch_size', '4'], 'batch_size', 1) == 4
-  assert runtime.early_flag(['prog', '--batch_size=x'], 'batch_size', 1) == 1
-  assert runtime.early_flag(['prog'], 'batch_size', 1) == 1

@@ -21,7 +21,7 @@ float summation order, so results differ slightly between the two settings
 import os
 import platform
 import sys
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional
 
 ONEDNN_VARIABLE = 'TF_ENABLE_ONEDNN_OPTS'
 # The policy's value of ONEDNN_VARIABLE (see the module docstring).
@@ -83,23 +83,6 @@ def numerics() -> Dict[str, Any]:
   """What decides float summation order here, recorded beside results."""
   return {'cpu_model': cpu_model(), 'onednn': onednn_enabled(),
           ONEDNN_VARIABLE: os.environ.get(ONEDNN_VARIABLE)}
-
-
-def early_flag(argv: Sequence[str], name: str, default: int,
-               short_name: Optional[str] = None) -> int:
-  """An integer flag's value read from `argv` (flag files too) before absl
-  parses the command line; `default` if absent or malformed (absl reports
-  a malformed value itself later)."""
-  from absl import flags  # pylint: disable=g-import-not-at-top
-  values = flags.FlagValues()
-  flags.DEFINE_integer(name, default, '', short_name=short_name,
-                       flag_values=values)
-  values.set_gnu_getopt(True)  # look past other flags' values
-  try:
-    values(list(argv), known_only=True)
-  except flags.Error:
-    return default
-  return values[name].value
 
 
 def configure(deterministic_ops: bool = True,
