@@ -3,18 +3,18 @@
   python results/determinism/collect.py runs/determinism
 """
 
-import json
 import os
 import sys
 
 import numpy as np
 
+from ganad_tf import io_utils
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _load(folder):
-  with open(os.path.join(folder, 'results.json'), encoding='utf-8') as handle:
-    results = json.load(handle)
+  results = io_utils.read_json(os.path.join(folder, 'results.json'))
   runs = {}
   for name, detail in results['per_class_detail'].items():
     scores = np.load(os.path.join(folder, f'class_{int(name):02d}',
@@ -59,10 +59,8 @@ def main(runs_dir):
         f'{"yes" if r["rerun_identical_on"] else "NO"} |')
   table = '\n'.join(lines) + '\n'
   print(table)
-  with open(os.path.join(HERE, 'table.md'), 'w', encoding='utf-8') as handle:
-    handle.write(table)
-  with open(os.path.join(HERE, 'runs.json'), 'w', encoding='utf-8') as handle:
-    json.dump(rows, handle, indent=2)
+  io_utils.write_text(os.path.join(HERE, 'table.md'), table)
+  io_utils.write_json(os.path.join(HERE, 'runs.json'), {'rows': rows})
 
 
 if __name__ == '__main__':

@@ -9,18 +9,18 @@ shown for information only.
   python results/quick_preset/collect.py runs/quick_preset
 """
 
-import json
 import os
 import sys
 
 import numpy as np
 
+from ganad_tf import io_utils
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _load(folder):
-  with open(os.path.join(folder, 'results.json'), encoding='utf-8') as handle:
-    results = json.load(handle)
+  results = io_utils.read_json(os.path.join(folder, 'results.json'))
   details = results['per_class_detail']
   classes = sorted(details, key=int)
   return {
@@ -83,12 +83,9 @@ def main(runs):
         f'{r["wall_seconds_off_on"][1]:.0f} |')
   table = '\n'.join(lines) + '\n'
   print(table)
-  with open(os.path.join(HERE, 'table.md'), 'w', encoding='utf-8') as handle:
-    handle.write(table)
-  with open(os.path.join(HERE, 'candidates.json'), 'w',
-            encoding='utf-8') as handle:
-    json.dump({'rows': rows, 'chosen_min_steps': chosen['min_steps']},
-              handle, indent=2)
+  io_utils.write_text(os.path.join(HERE, 'table.md'), table)
+  io_utils.write_json(os.path.join(HERE, 'candidates.json'),
+                      {'rows': rows, 'chosen_min_steps': chosen['min_steps']})
 
 
 if __name__ == '__main__':

@@ -8,6 +8,8 @@ import json
 import os
 import re
 
+from ganad_tf import io_utils
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -50,8 +52,7 @@ def main():
                  f'{off / on:.2f}x |')
   table = '\n'.join(lines) + '\n'
   print(table)
-  with open(os.path.join(HERE, 'table.md'), 'w', encoding='utf-8') as handle:
-    handle.write(table)
+  io_utils.write_text(os.path.join(HERE, 'table.md'), table)
 
 
 if __name__ == '__main__':
