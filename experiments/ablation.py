@@ -32,7 +32,7 @@ def main(argv):
       config, output_dir, normal_classes=experiment_flags.normal_classes(),
       reading=FLAGS.reading,
       rows=[int(r) for r in FLAGS.rows] if FLAGS.rows else None,
-      command=command_line())
+      command=command_line(), jobs=FLAGS.jobs)
   print(ablation.format_table(results, config))
 
 

@@ -26,8 +26,6 @@ from ganad_tf.core import distribute
 experiment_flags.define_config_flags()
 experiment_flags.define_run_flags(
     output_help='Run folder (default: runs/<dataset>).')
-flags.DEFINE_integer('jobs', 1, 'Parallel worker processes, each running a '
-                     'share of the classes with cores/jobs threads.')
 flags.DEFINE_enum('strategy', 'none', distribute.STRATEGIES,
                   'tf.distribute strategy for the training step: mirrored '
                   '(local devices) or multi_worker (TF_CONFIG).')

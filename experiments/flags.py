@@ -173,7 +173,8 @@ def all_flag_names(config_class: type = BenchmarkConfig) -> Tuple[str, ...]:
 
 def define_run_flags(flag_values: flags.FlagValues = flags.FLAGS,
                      output_help: str = 'Run folder.'):
-  """--normal_classes and --output_dir, shared by the benchmark-like tools."""
+  """--normal_classes, --output_dir, --threads and --jobs, shared by the
+  benchmark-like tools (each a sweep of run folders)."""
   flags.DEFINE_list('normal_classes', None,
                     'Classes to use as normal, e.g. 0,3 (default: all).',
                     flag_values=flag_values)
@@ -183,6 +184,9 @@ def define_run_flags(flag_values: flags.FlagValues = flags.FLAGS,
                        '(0: all cores). One thread trains faster per core at '
                        'small batches; --jobs sets cores/jobs per worker.',
                        flag_values=flag_values)
+  flags.DEFINE_integer('jobs', 1, 'Worker processes, each with cores/jobs '
+                       'threads, taking the unfinished (run, class) pairs '
+                       'from one queue.', flag_values=flag_values)
 
 
 def normal_classes(flag_values: flags.FlagValues = flags.FLAGS):

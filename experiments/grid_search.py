@@ -24,8 +24,6 @@ flags.DEFINE_integer('max_points', None, 'Run this many points (default: '
                      'all 315).')
 flags.DEFINE_list('points', None, 'Explicit grid indices to run.')
 flags.DEFINE_integer('subset_seed', 0, 'Seed of the order of points.')
-flags.DEFINE_integer('jobs', 1, 'Worker processes, each with cores/jobs '
-                     'threads, taking (point, class) runs from one queue.')
 flags.DEFINE_bool('count_only', False, 'Print the grid size and exit.')
 FLAGS = flags.FLAGS
 

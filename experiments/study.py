@@ -24,8 +24,6 @@ experiment_flags.define_run_flags(
 flags.DEFINE_list('settings', list(study.SETTINGS),
                   f'Settings to run, in order: {", ".join(study.SETTINGS)}; '
                   'join names with + to combine them (epochs_x2+lr_3e-4).')
-flags.DEFINE_integer('jobs', 1, 'Worker processes, each with cores/jobs '
-                     'threads, taking (setting, class) runs from one queue.')
 FLAGS = flags.FLAGS
 
 

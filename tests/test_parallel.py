@@ -36,5 +36,6 @@ def test_failed_worker_is_reported(tmp_path):
       'dataset': 'mnist', 'data_dir': str(tmp_path / 'empty')})
   with pytest.raises(RuntimeError, match=r'ganad-worker-0 \(exit code 1\); '
                      'their error is logged above'):
-    parallel.run_parallel(config, [0], str(tmp_path / 'run'), jobs=1)
+    parallel.run_tasks([parallel.Task(config, str(tmp_path / 'run'), 0)],
+                       jobs=1)
   assert not (tmp_path / 'run').exists()

@@ -15,8 +15,11 @@ from ganad_tf.benchmark.class_runner import TrainerCache
 from ganad_tf.errors import ConfigError, OutputError
 
 
-def test_rerun_skips_finished_classes(finished_run, caplog):
-  output_dir, results = finished_run
+def test_rerun_skips_finished_classes(finished_run, tmp_path, caplog):
+  # On a copy: a rerun rewrites results.json, which other tests read.
+  output_dir = str(tmp_path / 'run')
+  shutil.copytree(finished_run[0], output_dir)
+  results = finished_run[1]
   result_path = os.path.join(run_folder.class_dir(output_dir, 0),
                              run_folder.RESULT_FILE)
   before = os.stat(result_path).st_mtime_ns

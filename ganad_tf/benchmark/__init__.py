@@ -3,8 +3,9 @@
   config.py        BenchmarkConfig: the core config plus a dataset
   protocol.py      data preparation and the one-class-normal split
   class_runner.py  trains and scores one normal class; TrainerCache
-  runner.py        run_benchmark: every class, resumable
-  parallel.py      classes sharded over worker processes (--jobs)
+  sweep.py         run_sweep: run folders planned, trained, collected
+  runner.py        run_benchmark: a sweep of one folder
+  parallel.py      (folder, class) runs from one queue in workers (--jobs)
   run_folder.py    the run folder's files, resume checks
   report.py        results.json and table.md beside the paper
   ablation.py      the loss ablation (Table 6)

@@ -25,7 +25,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ganad_tf import io_utils
 from ganad_tf.benchmark import paper
-from ganad_tf.benchmark import runner
+from ganad_tf.benchmark import sweep
 from ganad_tf.benchmark.class_runner import TrainerCache
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
@@ -79,38 +79,44 @@ def run_ablation(base: BenchmarkConfig, output_dir: str,
                  normal_classes: Optional[Sequence[int]] = None,
                  reading: str = 'single', rows: Optional[Sequence[int]] = None,
                  command: Optional[str] = None,
-                 cache: Optional[TrainerCache] = None) -> Dict[str, Any]:
+                 cache: Optional[TrainerCache] = None,
+                 jobs: int = 1) -> Dict[str, Any]:
   """Trains every row (resumably) and writes ablation.json and table.md.
 
-  Each row is a benchmark run in output_dir/row_N over `normal_classes`.
+  Each row is a benchmark run in output_dir/row_N over `normal_classes`; a
+  row with the same losses as an earlier one (cumulative row 7) is not run
+  again. With jobs > 1, worker processes take the unfinished (row, class)
+  runs of all rows from one queue.
   """
   table = row_losses(reading)
   rows = list(rows or sorted(table))
-  cache = cache or TrainerCache()
   output_dir = io_utils.ensure_writable_dir(output_dir)
+  first_row: Dict[Tuple[str, ...], int] = {}
+  for row in rows:
+    first_row.setdefault(table[row], row)
+  folders = {row: os.path.join(output_dir, f'row_{row}')
+             for row in first_row.values()}
+  for row, folder in folders.items():
+    logger.info('Ablation row %d: %s', row, ' + '.join(table[row]))
+  outcomes = sweep.run_sweep(
+      {folder: row_config(base, table[row]) for row, folder in folders.items()},
+      normal_classes, jobs, command, cache=cache)
   results: Dict[str, Any] = {'reading': reading, 'rows': {},
                              'dataset': base.data.dataset,
                              'normal_classes': None, 'command': command}
-  done: Dict[Tuple[str, ...], Dict[str, Any]] = {}
   for row in rows:
-    losses = table[row]
-    if losses in done:  # cumulative row 7 repeats row 6
-      results['rows'][str(row)] = {**done[losses], 'repeats_row': True}
-      continue
-    logger.info('Ablation row %d: %s', row, ' + '.join(losses))
-    outcome = runner.run_benchmark(
-        row_config(base, losses), os.path.join(output_dir, f'row_{row}'),
-        normal_classes=normal_classes, command=command, cache=cache)
-    entry = {'losses': list(losses), 'per_class': outcome['per_class'],
+    run = first_row[table[row]]
+    outcome = outcomes[folders[run]]
+    entry = {'losses': list(table[row]), 'per_class': outcome['per_class'],
              'mean': outcome['mean'], 'std': outcome['std'],
              'paper_auroc': paper.ABLATION_AUROC.get(row)}
+    if run != row:  # cumulative row 7 repeats row 6
+      entry['repeats_row'] = True
     results['rows'][str(row)] = entry
     results['normal_classes'] = list(outcome['per_class'])
     results['class_names'] = outcome['class_names']
-    done[losses] = entry
   results['config'] = base.to_dict()
-  io_utils.write_json(os.path.join(output_dir, 'ablation.json'), results)
-  io_utils.write_text(os.path.join(output_dir, 'table.md'),
+  sweep.write_summary(output_dir, 'ablation.json', results,
                       format_table(results, base))
   return results
 
@@ -143,6 +149,4 @@ def format_table(results: Dict[str, Any],
             'weight 0; marked ones keep the Table 2 weights.',
             'The check marks of Table 6 are lost in the available copy of the '
             'paper; see ganad_tf/benchmark/ablation.py for the two readings.']
-  if results.get('command'):
-    lines += ['', '```', results['command'], '```']
   return '\n'.join(lines) + '\n'

@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ganad_tf import io_utils
-from ganad_tf.benchmark import runner
+from ganad_tf.benchmark import sweep
 from ganad_tf.benchmark.class_runner import TrainerCache
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
@@ -84,7 +84,7 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
   """Runs (or resumes) the chosen points and writes grid.json and table.md.
 
   With jobs > 1, worker processes take the unfinished (point, class) runs of
-  all chosen points from one queue (see runner.train_pending_in_parallel).
+  all chosen points from one queue (see sweep.run_sweep).
   """
   if base.data.validation_fraction <= 0:
     raise ConfigError('The grid search ranks points by validation AUROC; set '
@@ -93,31 +93,23 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
   grid = enumerate_grid()
   chosen = choose_points(grid, max_points, indices, subset_seed)
   output_dir = io_utils.ensure_writable_dir(output_dir)
-  cache = cache or TrainerCache()
   logger.info('Grid: %d combinations (strict "more than twice"); running %d.',
               len(grid), len(chosen))
-  configs = {os.path.join(output_dir, point_name(index)):
-             config_lib.replace(base, weights=grid[index]) for index in chosen}
-  if jobs > 1:  # one queue over every point's classes
-    runner.train_pending_in_parallel(configs, normal_classes, jobs, command,
-                                     cache)
+  folders = {index: os.path.join(output_dir, point_name(index))
+             for index in chosen}
+  outcomes = sweep.run_sweep(
+      {folders[index]: config_lib.replace(base, weights=grid[index])
+       for index in chosen}, normal_classes, jobs, command, cache=cache)
   rows = []
-  for position, index in enumerate(chosen):
-    weights = grid[index]
-    logger.info('Grid point %d (%d/%d): %s', index, position + 1, len(chosen),
-                weights)
-    point_dir = os.path.join(output_dir, point_name(index))
-    outcome = runner.run_benchmark(
-        configs[point_dir], point_dir,
-        normal_classes=normal_classes, command=command, cache=cache,
-        jobs=jobs)
+  for index in chosen:
+    outcome = outcomes[folders[index]]
     details = outcome['per_class_detail'].values()
     rows.append({
-        'index': index, 'weights': weights,
+        'index': index, 'weights': grid[index],
         'validation_auroc': float(np.mean([d['validation_auroc']
                                            for d in details])),
         'test_auroc': outcome['mean'],
-        'is_table2': weights == TABLE2,
+        'is_table2': grid[index] == TABLE2,
     })
   ranked = sorted(rows, key=lambda r: -r['validation_auroc'])
   for rank, row in enumerate(ranked, 1):
@@ -132,8 +124,7 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
       'config': base.to_dict(),
       'command': command,
   }
-  io_utils.write_json(os.path.join(output_dir, 'grid.json'), results)
-  io_utils.write_text(os.path.join(output_dir, 'table.md'),
+  sweep.write_summary(output_dir, 'grid.json', results,
                       format_table(results))
   return results
 
@@ -166,8 +157,6 @@ def format_table(results: Dict[str, Any], top: int = 25) -> str:
             f'{config["data"]["validation_fraction"]}; {train["epochs"]} '
             f'epochs, batch {train["batch_size"]}, lr '
             f'{train["learning_rate"]:g}.']
-  if results.get('command'):
-    lines += ['', '```', results['command'], '```']
   return '\n'.join(lines) + '\n'
 
 

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import threading
 import time
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, Sequence
 
 from ganad_tf.benchmark.class_runner import ClassRunner, TrainerCache
 from ganad_tf.benchmark.config import BenchmarkConfig
@@ -112,9 +112,3 @@ def run_tasks(tasks: Sequence[Task], jobs: int):
         f'Worker processes failed: {", ".join(failed)}; their error is '
         'logged above. Finished classes are saved; rerun the same command to '
         'resume.')
-
-
-def run_parallel(config: BenchmarkConfig, classes: List[int],
-                 output_dir: str, jobs: int):
-  """Runs one benchmark's classes in `jobs` spawned processes."""
-  run_tasks([Task(config, output_dir, c) for c in classes], jobs)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ganad_tf import io_utils
 from ganad_tf.benchmark import report
-from ganad_tf.benchmark import runner
+from ganad_tf.benchmark import sweep
 from ganad_tf.benchmark.class_runner import TrainerCache
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
@@ -108,27 +108,21 @@ def run_study(base: BenchmarkConfig, settings: Sequence[str], output_dir: str,
   if not settings or len(set(settings)) != len(settings):
     raise ConfigError(f'Study settings {list(settings)} must be one or more '
                       'distinct names (--settings).')
-  configs = {name: setting_config(base, name) for name in settings}
   output_dir = io_utils.ensure_writable_dir(output_dir)
-  cache = cache or TrainerCache()
-  if jobs > 1:  # one queue over every setting's classes
-    runner.train_pending_in_parallel(
-        {os.path.join(output_dir, name): config
-         for name, config in configs.items()},
-        normal_classes, jobs, command, cache)
+  folders = {name: os.path.join(output_dir, name) for name in settings}
+  for name in settings:
+    logger.info('Study setting %s: %s', name,
+                setting_changes(base, name) or 'the base config')
+  outcomes = sweep.run_sweep(
+      {folders[name]: setting_config(base, name) for name in settings},
+      normal_classes, jobs, command, cache=cache)
   rows: List[Dict[str, Any]] = []
-  for position, (name, config) in enumerate(configs.items()):
-    changes = setting_changes(base, name)
-    logger.info('Study setting %s (%d/%d): %s', name, position + 1,
-                len(configs), changes or 'the base config')
-    outcome = runner.run_benchmark(
-        config, os.path.join(output_dir, name),
-        normal_classes=normal_classes, command=command, cache=cache,
-        jobs=jobs)
+  for name in settings:
+    outcome = outcomes[folders[name]]
     details = outcome['per_class_detail']
     rows.append({
         'setting': name,
-        'changes': changes,
+        'changes': setting_changes(base, name),
         'validation_auroc': {c: d['validation_auroc_by_score']
                              for c, d in details.items()},
         # Absent in class results written before it was recorded.
@@ -140,8 +134,7 @@ def run_study(base: BenchmarkConfig, settings: Sequence[str], output_dir: str,
   results = {'base': base.to_dict(), 'normal_classes': normal_classes,
              'class_names': outcome['class_names'], 'rows': rows,
              'command': command}
-  io_utils.write_json(os.path.join(output_dir, 'study.json'), results)
-  io_utils.write_text(os.path.join(output_dir, 'table.md'),
+  sweep.write_summary(output_dir, 'study.json', results,
                       format_table(results))
   return results
 
@@ -169,8 +162,6 @@ def format_table(results: Dict[str, Any]) -> str:
   noise = seed_noise(results)
   if noise:
     lines += ['', noise]
-  if results.get('command'):
-    lines += ['', '```', results['command'], '```']
   return '\n'.join(lines) + '\n'
 
 
