@@ -163,10 +163,6 @@ def config_from_flags(flag_values: flags.FlagValues = flags.FLAGS,
   return config
 
 
-def flag_name(section: str, field: str) -> str:
-  return _RENAMED.get((section, field), field)
-
-
 def all_flag_names(config_class: type = BenchmarkConfig) -> Tuple[str, ...]:
   return tuple(name for _, _, name, _, _ in _flag_names(config_class))
 

@@ -38,6 +38,7 @@ def test_ablation_rows_switch_losses_off():
     ablation.row_losses('random')
 
 
+@pytest.mark.slow
 def test_ablation_runs_and_writes_the_papers_layout(tmp_path):
   results = ablation.run_ablation(
       digits_config(epochs=1), str(tmp_path), normal_classes=[1],

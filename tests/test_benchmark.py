@@ -5,9 +5,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.mark.slow
 def test_cli_runs_with_a_flagfile(tmp_path):
   flagfile = tmp_path / 'tiny.cfg'
   flagfile.write_text('--epochs=1\n--batch_size=32\n--log_every_secs=1000\n')
@@ -26,6 +29,7 @@ def test_cli_runs_with_a_flagfile(tmp_path):
   assert '--normal_classes=3' in saved['command']
 
 
+@pytest.mark.slow
 def test_cli_rejects_bad_flags(tmp_path):
   completed = subprocess.run(
       [sys.executable, '-m', 'experiments.benchmark', '--dataset=digits',

@@ -12,6 +12,7 @@ from ganad_tf.core import config as config_lib
 from ganad_tf.core import metrics
 
 
+@pytest.mark.slow
 def test_raw_scores_rebuild_the_auroc(finished_run):
   output_dir, results = finished_run
   for normal_class in (0, 7):
@@ -25,6 +26,7 @@ def test_raw_scores_rebuild_the_auroc(finished_run):
     assert os.path.exists(os.path.join(folder, run_folder.GENERATOR_FILE))
 
 
+@pytest.mark.slow
 def test_class_result_records_what_the_report_needs(finished_run):
   _, results = finished_run
   for detail in results['per_class_detail'].values():
@@ -36,6 +38,7 @@ def test_class_result_records_what_the_report_needs(finished_run):
     assert 'validation_auroc' not in detail  # no validation split asked for
 
 
+@pytest.mark.slow
 def test_even_two_epochs_learn_something(finished_run):
   # Chance is 50. The worse class (always 7) varies with the CPU as much as
   # with the seed: seed 0 gave 83.5 here, 74.9 on another machine. Measured

@@ -13,6 +13,7 @@ from ganad_tf.core import metrics
 from ganad_tf.errors import OutputError
 
 
+@pytest.mark.slow
 def test_curve_scores_each_snapshot_once(tmp_path):
   output_dir = str(tmp_path / 'run')
   config = digits_config(epochs=2, snapshot_every_epochs=1)

@@ -129,6 +129,7 @@ def _finish(process):
   return stdout
 
 
+@pytest.mark.slow
 def test_train_folder_writes_model_export_and_results(trained, processes):
   del processes  # started here so they run beside the tests below
   model_dir, results, _ = trained
@@ -152,6 +153,7 @@ def test_train_folder_writes_model_export_and_results(trained, processes):
   assert tiles['method']['mask'] == 6 and tiles['method']['max_error'] == 0
 
 
+@pytest.mark.slow
 def test_predict_and_error_map_shapes(detector, trained):
   images = trained[2].images[:4]
   result = detector.predict(images, with_maps=True)
@@ -180,6 +182,7 @@ def test_checks_need_a_model_and_use_its_shape(detector, trained):
     Detector(settings=DetectorSettings(anomaly_tiles='guess'))
 
 
+@pytest.mark.slow
 def test_save_then_load_gives_identical_scores(detector, trained, tmp_path):
   images = trained[2].images
   again = str(tmp_path / 'copy')
@@ -234,6 +237,7 @@ def test_evaluate_reports_image_and_pixel_metrics(detector, trained):
   assert pixel['hottest_pixel_on_defect'] == pytest.approx(np.mean(hits))
 
 
+@pytest.mark.slow
 def test_arrays_without_masks_pick_max_error_tiles_and_normal_only_mode(
     cache):
   rng = np.random.default_rng(0)
@@ -261,6 +265,7 @@ def test_arrays_without_masks_pick_max_error_tiles_and_normal_only_mode(
     Detector(_config()).fit(normal)
 
 
+@pytest.mark.slow
 def test_export_serves_in_a_fresh_process_without_the_package(
     trained, processes):
   model_dir, _, data = trained

@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Logical devices must be set up before TensorFlow initialises, so the
@@ -67,6 +69,7 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_cpu_devices_matches_one_device():
   completed = subprocess.run([sys.executable, '-c', SCRIPT], cwd=ROOT,
                              capture_output=True, text=True, timeout=600,

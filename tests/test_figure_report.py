@@ -3,11 +3,13 @@
 import os
 
 import numpy as np
+import pytest
 
 from ganad_tf.benchmark import figure_report
 from ganad_tf.benchmark import run_folder
 
 
+@pytest.mark.slow
 def test_figures_from_a_finished_run(finished_run):
   output_dir, _ = finished_run
   written = figure_report.write_run_figures(output_dir, examples=4)
@@ -20,6 +22,7 @@ def test_figures_from_a_finished_run(finished_run):
       assert handle.read(8) == b'\x89PNG\r\n\x1a\n'
 
 
+@pytest.mark.slow
 def test_saved_generator_loads(finished_run):
   output_dir, _ = finished_run
   generator = figure_report.load_generator(os.path.join(

@@ -43,6 +43,7 @@ def test_roc_curves(tmp_path):
   assert _is_png(path)
 
 
+@pytest.mark.slow
 def test_speed_bubbles_with_the_papers_points(tmp_path):
   path = tmp_path / 'speed.png'
   points = [('ours', 88.0, 900.0, 96_985)] + list(paper.SPEED_POINTS)

@@ -33,6 +33,7 @@ def test_explicit_points_are_checked():
     grid_search.choose_points(grid, None, [315], seed=0)
 
 
+@pytest.mark.slow
 def test_grid_search_ranks_by_validation_and_resumes(tmp_path, caplog):
   cache = TrainerCache()
   base = config_lib.replace(digits_config(epochs=1),

@@ -46,6 +46,7 @@ def _run_benchmark(output_dir, *extra, user_env=None):
   return completed.stderr
 
 
+@pytest.mark.slow
 def test_default_run_shows_progress_and_results_but_no_tensorflow_lines(
     tmp_path):
   # --jobs=2: the worker processes, which train and checkpoint, are quiet too.
@@ -68,6 +69,7 @@ def _numerics(output_dir):
   return found
 
 
+@pytest.mark.slow
 def test_onednn_follows_the_policy_and_a_users_setting_wins(tmp_path):
   # In the parent and both --jobs workers: the policy's choice reaches the
   # workers, and so does the user's.
@@ -83,6 +85,7 @@ def test_onednn_follows_the_policy_and_a_users_setting_wins(tmp_path):
   assert ('oneDNN custom operations are on' in stderr) == (user == '1')
 
 
+@pytest.mark.slow
 def test_verbosity_1_brings_tensorflow_lines_back(tmp_path):
   stderr = _run_benchmark(tmp_path, '-v', '1')
   # Only the two workers checkpoint: the parent's -v 1 reached them.

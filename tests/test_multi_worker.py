@@ -14,6 +14,7 @@ import textwrap
 import time
 
 import numpy as np
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT_SECONDS = 300
@@ -193,6 +194,7 @@ def _files(folder):
                 for d, _, names in os.walk(folder) for f in names)
 
 
+@pytest.mark.slow
 def test_two_workers_train_in_sync_and_only_the_chief_writes(tmp_path):
   chief, other = _run_workers(tmp_path)
 

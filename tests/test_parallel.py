@@ -17,6 +17,7 @@ from ganad_tf.core import config as config_lib
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.mark.slow
 def test_worker_exits_when_its_parent_is_gone():
   # The "parent" pid is not this process's parent, as after the parent died.
   script = textwrap.dedent('''
@@ -30,6 +31,7 @@ def test_worker_exits_when_its_parent_is_gone():
   assert completed.returncode == 3, completed.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_failed_worker_is_reported(tmp_path):
   # MNIST from an empty folder: the worker fails while loading the data.
   config = config_lib.replace(digits_config(), data={

@@ -87,6 +87,7 @@ def test_load_errors_say_what_is_wrong(generator, tmp_path):
     persistence.load(str(tmp_path))
 
 
+@pytest.mark.slow
 def test_export_serves_the_graph_and_replaces_an_old_export(generator,
                                                             tmp_path):
   module = inference.InferenceModule(generator, SHAPE, GRID, 32, 'l1', 16, 8,

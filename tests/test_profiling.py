@@ -16,6 +16,7 @@ def _ops_per_step(types, name):
                                     and op_type.endswith(name)))
 
 
+@pytest.mark.slow
 def test_profile_breaks_a_step_down_by_op_type(tmp_path):
   config = config_lib.replace(BenchmarkConfig(), train={
       'batch_size': 4, 'augment': 'none'})

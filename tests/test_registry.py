@@ -53,11 +53,6 @@ def test_paper_auroc_where_the_paper_gives_one():
       assert 50 < mean <= 100 and 0 <= sd < 10
 
 
-def test_input_size_is_the_papers_32():
-  for name in registry.NAMES:
-    assert registry.get(name).input_size == 32
-
-
 def test_lookup_accepts_spellings_and_names_the_choices():
   assert registry.get('Fashion-MNIST').name == 'fashion_mnist'
   assert registry.canonical_name(' CIFAR10 ') == 'cifar10'

@@ -34,6 +34,7 @@ def _checkpoint_steps(output_dir):
                 if name.startswith('ckpt-') and name.endswith('.index'))
 
 
+@pytest.mark.slow
 def test_sigkill_then_rerun_matches_uninterrupted_run(tmp_path):
   killed_dir = str(tmp_path / 'killed')
   process = subprocess.Popen(_command(killed_dir), cwd=ROOT,
@@ -101,6 +102,7 @@ def _alive(pid):
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir('/proc'), reason='needs /proc')
 def test_workers_stop_when_the_benchmark_process_is_killed(tmp_path):
   command = [sys.executable, '-m', 'experiments.benchmark',

@@ -72,6 +72,7 @@ def test_collect_results_needs_every_class(tmp_path):
   assert not os.listdir(tmp_path)
 
 
+@pytest.mark.slow
 def test_results_json_has_the_promised_fields(finished_run):
   # finished_run (conftest): digits, classes 0 and 7, two epochs.
   output_dir, results = finished_run
@@ -94,6 +95,7 @@ def test_results_json_has_the_promised_fields(finished_run):
   assert saved['command'] == 'test'
 
 
+@pytest.mark.slow
 def test_table_lists_classes_and_the_paper_claim(finished_run):
   output_dir, results = finished_run
   with open(os.path.join(output_dir, 'table.md')) as handle:

@@ -35,6 +35,7 @@ def test_only_results_of_this_config_with_scores_are_trusted(tmp_path):
   assert run_folder.load_class_result(output_dir, 1, 'abc') is None
 
 
+@pytest.mark.slow
 def test_truncated_result_is_not_trusted(finished_run, tmp_path):
   output_dir, _ = finished_run
   copy = str(tmp_path / 'run')

@@ -15,6 +15,7 @@ from ganad_tf.benchmark.class_runner import TrainerCache
 from ganad_tf.errors import ConfigError, OutputError
 
 
+@pytest.mark.slow
 def test_rerun_skips_finished_classes(finished_run, tmp_path, caplog):
   # On a copy: a rerun rewrites results.json, which other tests read.
   output_dir = str(tmp_path / 'run')
@@ -31,6 +32,7 @@ def test_rerun_skips_finished_classes(finished_run, tmp_path, caplog):
   assert '2 of 2 classes already finished' in caplog.text
 
 
+@pytest.mark.slow
 def test_rerun_of_results_without_parameter_counts(finished_run, tmp_path):
   # Class results written before they recorded the Trainer's parameter
   # counts: results.json still reports them, from the Trainer.
@@ -49,6 +51,7 @@ def test_rerun_of_results_without_parameter_counts(finished_run, tmp_path):
       results['generator_params'], results['discriminator_params'])
 
 
+@pytest.mark.slow
 def test_other_config_in_same_folder_is_refused(finished_run):
   output_dir, _ = finished_run
   with pytest.raises(OutputError, match='different configuration'):

@@ -44,6 +44,7 @@ def _numerics_of_a_new_process(user_value=None):
   return json.loads(completed.stdout.split('NUMERICS ', 1)[1])
 
 
+@pytest.mark.slow
 def test_choose_onednn_sets_the_policy_before_tensorflow_loads():
   found = _numerics_of_a_new_process()
   # On any x86 CPU, whatever TensorFlow's own default there.
@@ -52,6 +53,7 @@ def test_choose_onednn_sets_the_policy_before_tensorflow_loads():
   assert found['cpu_model']
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('user_value,enabled', [('0', False), ('1', True)])
 def test_a_users_onednn_setting_wins(user_value, enabled):
   found = _numerics_of_a_new_process(user_value)

@@ -17,6 +17,7 @@ from ganad_tf.core import scoring
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.mark.slow
 def test_speed_times_a_real_fit_and_inference(monkeypatch):
   config = config_lib.replace(BenchmarkConfig(), train={
       'batch_size': 4, 'augment': 'none'})
@@ -41,6 +42,7 @@ def test_speed_times_a_real_fit_and_inference(monkeypatch):
           == inference['max_images_per_second'] == 64 / 0.5)
 
 
+@pytest.mark.slow
 def test_speed_tool_measures_onednn_off_and_on_in_fresh_processes(tmp_path):
   output = tmp_path / 'speed.json'
   completed = subprocess.run(

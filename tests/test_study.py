@@ -47,6 +47,7 @@ def test_a_study_needs_a_validation_split_and_distinct_settings(tmp_path):
       study.run_study(base, settings, str(tmp_path))
 
 
+@pytest.mark.slow
 def test_a_tiny_study_reports_validation_by_score_and_test_for_info(
     tmp_path, monkeypatch):
   base = config_lib.replace(digits_config(epochs=1),
@@ -67,7 +68,6 @@ def test_a_tiny_study_reports_validation_by_score_and_test_for_info(
   for row in results['rows']:
     assert set(row['validation_auroc']['3']) == set(config_lib.SCORES)
     assert set(row['test_auroc']['3']) == set(config_lib.SCORES)
-    assert row['minutes'] > 0
   # The two settings train differently, so their numbers differ.
   first, second = (row['validation_auroc']['3']['l1']
                    for row in results['rows'])

@@ -28,6 +28,7 @@ def test_a_bad_run_stops_the_sweep_before_any_training(tmp_path):
       _tiny())) is None
 
 
+@pytest.mark.slow
 def test_sweep_trains_every_pending_class_once_and_collects_each_run(
     tmp_path, monkeypatch):
   runs = {str(tmp_path / 'a'): _tiny(), str(tmp_path / 'b'): _tiny(seed=1)}

@@ -86,6 +86,7 @@ def test_discriminator_loss_never_reaches_the_generator(networks, images,
   assert float(tf.linalg.global_norm(disc_grads)) > 0
 
 
+@pytest.mark.slow
 def test_group_draws_follow_normal_group_prob():
   run = train_step.RunState()
   run.seed.assign(7)
@@ -98,6 +99,7 @@ def test_group_draws_follow_normal_group_prob():
   assert abs(np.mean(draws) - 0.3) < 0.04
 
 
+@pytest.mark.slow
 def test_proportional_schedule_follows_the_group_sizes():
   rng = np.random.default_rng(0)
   normal, anomaly = blob_images(rng, 30), blob_images(rng, 10)
@@ -180,6 +182,7 @@ def test_a_stopped_latent_target_trains_only_the_reconstruction_side(
       [a - b for a, b in zip(joint, stopped)])) > 1e-3 * norm
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('reading', ['shared', 'per_group'])
 def test_generator_optimizers_shared_or_one_per_group(reading):
   rng = np.random.default_rng(0)
@@ -200,6 +203,7 @@ def test_generator_optimizers_shared_or_one_per_group(reading):
     assert 'gen_anomaly_optimizer' in trainer.checkpoint._trackable_children()
 
 
+@pytest.mark.slow
 def test_extra_discriminator_steps_update_only_the_discriminator():
   rng = np.random.default_rng(0)
   normal, anomaly = blob_images(rng, 8), blob_images(rng, 8)
@@ -217,6 +221,7 @@ def test_extra_discriminator_steps_update_only_the_discriminator():
   assert counts[3] == (8, 24)
 
 
+@pytest.mark.slow
 def test_a_step_budget_stretches_epochs_and_the_learning_rate_schedule():
   rng = np.random.default_rng(0)
   config = _config(batch_size=4, epochs=2, lr_decay_epochs=1, min_steps=20,

@@ -40,6 +40,7 @@ def _weights(trainer):
                              trainer.disc_anomaly) for w in m.get_weights()]
 
 
+@pytest.mark.slow
 def test_training_steps_change_all_networks_and_losses_are_finite(
     data, shared):
   trainer = shared
@@ -57,6 +58,7 @@ def test_training_steps_change_all_networks_and_losses_are_finite(
                for a, b in zip(initial, model.get_weights()))
 
 
+@pytest.mark.slow
 def test_same_seed_same_weights_different_seed_different(data, shared):
   first = shared
   first.fit(*data, config=_config(seed=3))
@@ -85,6 +87,7 @@ def test_normal_only_group_leaves_anomaly_discriminator_untouched(
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_plain_autoencoder_needs_no_anomalies(data):
   config = config_lib.replace(
       _config(), weights=dict(patch=0, latent=0, adv=0, abc=0,
@@ -111,6 +114,7 @@ def test_learning_rate_halves_every_decay_period(data):
       0.1, 0.1, 0.05, 0.05, 0.025]
 
 
+@pytest.mark.slow
 def test_resume_matches_uninterrupted_run(data, shared, tmp_path):
   shared.fit(*data, config=_config(epochs=3))
   expected = _weights(shared)
@@ -128,6 +132,7 @@ def test_resume_matches_uninterrupted_run(data, shared, tmp_path):
   assert int(resumed.gen_optimizer.iterations.numpy()) == 18
 
 
+@pytest.mark.slow
 def test_resumed_run_reports_the_time_of_every_invocation(data, shared,
                                                           tmp_path):
   first = shared.fit(*data, run_dir=str(tmp_path), config=_config(epochs=1))
@@ -198,6 +203,7 @@ def test_config_conflicts_are_rejected():
     trainer_lib.Trainer(_config(patch_size=64), (32, 32, 1))
 
 
+@pytest.mark.slow
 def test_snapshots_keep_the_generator_every_n_epochs(data, shared, tmp_path):
   shared.fit(*data, run_dir=str(tmp_path),
              config=_config(epochs=4, snapshot_every_epochs=2))

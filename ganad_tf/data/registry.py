@@ -30,7 +30,6 @@ class DatasetInfo:
       for it (Sec. 4.2).
     paper_auroc: the paper's (mean, SD) AUROC in % over its classes
       (Sec. 4.3), or None where the paper gives none.
-    input_size: model input height and width the paper trains it at.
     in_tfds: loadable through tensorflow_datasets; otherwise embedded.
   """
   name: str
@@ -39,7 +38,6 @@ class DatasetInfo:
   class_names: Tuple[str, ...]
   augmentation: str
   paper_auroc: Optional[Tuple[float, float]] = None
-  input_size: int = 32
   in_tfds: bool = True
 
 
