@@ -13,6 +13,7 @@ Every point is a resumable benchmark run in its own folder, so an
 interrupted search continues where it stopped.
 """
 
+import dataclasses
 import itertools
 import logging
 import os
@@ -32,8 +33,8 @@ logger = logging.getLogger('ganad_tf')
 VALUES = (0.5, 1.0, 1.5)
 NORMAL = config_lib.NORMAL_LOSSES
 ANOMALY = config_lib.ANOMALY_LOSSES
-TABLE2 = {'recon': 1.5, 'patch': 1.5, 'latent': 0.5, 'adv': 0.5, 'abc': 0.5,
-          'anomaly_adv': 1.0}
+# The paper's point: the LossWeights defaults.
+TABLE2 = dataclasses.asdict(config_lib.LossWeights())
 
 
 def enumerate_grid(values: Sequence[float] = VALUES,
