@@ -20,9 +20,8 @@ from ganad_tf import io_utils
 from ganad_tf.benchmark import protocol, run_folder
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.benchmark.figure_report import load_generator
-from ganad_tf.core import metrics
 from ganad_tf.core.config import SCORES
-from ganad_tf.core.scoring import Scorer
+from ganad_tf.core.scoring import KindScorers, aurocs
 
 
 def backfill(run_dir: str):
@@ -41,22 +40,20 @@ def backfill(run_dir: str):
     data = data or protocol.prepare_data(config)
     split = protocol.make_split(data, result['normal_class'], config)
     generator = load_generator(os.path.join(folder, run_folder.GENERATOR_FILE))
-    for kind in SCORES:
-      scorer = Scorer(generator, config.eval.batch_size, kind,
-                      config.train.patch_size, config.train.patch_stride)
-      validation = scorer.scores(split.validation_images).astype(np.float32)
-      test = scorer.scores(split.test_images).astype(np.float32)
-      for name, labels, values, recorded in (
-          ('validation', split.validation_labels, validation,
-           result['validation_auroc_by_score'][kind]),
-          ('test', split.test_labels, test,
-           result['test_auroc_by_score'][kind])):
-        auroc = metrics.auroc(labels, values)
+    scorers = KindScorers(generator, config)
+    validation = scorers.score_split(split.validation_images)
+    test = scorers.score_split(split.test_images)
+    for name, labels, values in (('validation', split.validation_labels,
+                                  validation),
+                                 ('test', split.test_labels, test)):
+      for kind, auroc in aurocs(labels, values).items():
+        recorded = result[f'{name}_auroc_by_score'][kind]
         if abs(auroc - recorded) > 1e-6:
           raise SystemExit(f'{folder}: {name} {kind} AUROC {auroc} differs '
                            f'from the recorded {recorded}; not rewriting.')
-      saved[f'validation_scores_{kind}'] = validation
-      saved[f'test_scores_{kind}'] = test
+    for kind in SCORES:
+      saved[f'validation_scores_{kind}'] = validation[kind]
+      saved[f'test_scores_{kind}'] = test[kind]
     np.testing.assert_array_equal(saved['labels'], split.test_labels)
     saved['validation_labels'] = split.validation_labels
     io_utils.save_npz(scores_path, **saved)

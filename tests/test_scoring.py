@@ -100,3 +100,24 @@ def test_weights_are_finite_spots_a_single_bad_weight():
     values[1, 0] = bad
     kernel.assign(values)
     assert not scoring.weights_are_finite(model)
+
+
+def test_kind_scorers_score_a_split_by_every_kind(rng):
+  from ganad_tf.benchmark.config import BenchmarkConfig
+  from ganad_tf.core import config as config_lib
+  config = config_lib.replace(BenchmarkConfig(), eval={'batch_size': 4})
+  generator = models.build_generator((32, 32, 1), 8, 'instance')
+  images = rng.uniform(-1, 1, (6, 32, 32, 1)).astype(np.float32)
+  scorers = scoring.KindScorers(generator, config)
+  scores = scorers.score_split(images)
+  assert sorted(scores) == sorted(config_lib.SCORES)
+  for kind, values in scores.items():
+    assert values.dtype == np.float32
+    np.testing.assert_array_equal(values, scoring.Scorer(
+        generator, 4, kind).scores(images).astype(np.float32))
+  # AUROC per kind: labelling the three highest scores 1 gives 100.
+  labels = np.zeros(6, np.int64)
+  labels[np.argsort(scores['l1'])[3:]] = 1
+  aurocs = scorers.auroc_by_kind(images, labels)
+  assert aurocs['l1'] == 100.0
+  assert aurocs == scoring.aurocs(labels, scores)

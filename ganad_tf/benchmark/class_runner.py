@@ -82,27 +82,21 @@ class ClassRunner:
     return self.cache.trainer(self.config, self.data.train_images.shape[1:],
                               self.data.name)
 
-  def scorer(self, kind: str):
-    """A compiled Scorer of the trainer's generator, traced once per kind."""
-    from ganad_tf.core.scoring import Scorer
+  def scorers(self):
+    """Compiled Scorers of the trainer's generator, one per kind, traced
+    once (outside any timing)."""
+    from ganad_tf.core.scoring import KindScorers
     generator = self.trainer.generator
-    key = (id(generator), kind)
-    if key not in self._scorers:
-      config = self.config
-      scorer = Scorer(generator, config.eval.batch_size, kind,
-                      config.train.patch_size, config.train.patch_stride)
-      scorer.scores(self.data.test_images[:1])  # trace outside the timing
-      self._scorers[key] = scorer
-    return self._scorers[key]
-
-  def scores_by_kind(self, images) -> Dict[str, np.ndarray]:
-    """Every score kind of `images` (float32), one compiled Scorer each."""
-    return {kind: self.scorer(kind).scores(images).astype(np.float32)
-            for kind in SCORES}
+    if id(generator) not in self._scorers:
+      scorers = KindScorers(generator, self.config)
+      for scorer in scorers.by_kind.values():
+        scorer.scores(self.data.test_images[:1])
+      self._scorers[id(generator)] = scorers
+    return self._scorers[id(generator)]
 
   def run(self, normal_class: int) -> Dict[str, Any]:
     """Trains on one normal class, scores the test split, saves results."""
-    from ganad_tf.core.scoring import weights_are_finite
+    from ganad_tf.core.scoring import aurocs, weights_are_finite
     config = self.config
     name = self.data.class_names[normal_class]
     prefix = f'[class {normal_class}: {name}] '
@@ -120,7 +114,8 @@ class ClassRunner:
     if not weights_are_finite(trainer.generator):
       raise FloatingPointError(f'{prefix}the trained generator has NaN/Inf '
                                'weights; refusing to score it.')
-    scorer = self.scorer(config.eval.score)
+    scorers = self.scorers()
+    scorer = scorers.by_kind[config.eval.score]
     score_started = time.monotonic()  # after the scorer's one-off tracing
     scores = scorer.scores(split.test_images)
     scored = time.monotonic()
@@ -166,18 +161,12 @@ class ClassRunner:
       # Every score on validation (what studies and grid searches rank by)
       # and on test (for information only; never used to choose anything),
       # saved raw so their tables can be rebuilt without retraining.
-      validation = self.scores_by_kind(split.validation_images)
-      test = {kind: (saved_scores['scores'] if kind == config.eval.score
-                     else self.scorer(kind).scores(
-                         split.test_images).astype(np.float32))
-              for kind in SCORES}
-      by_score = {kind: metrics.auroc(split.validation_labels, values)
-                  for kind, values in validation.items()}
+      validation = scorers.score_split(split.validation_images)
+      test = scorers.score_split(split.test_images)
+      by_score = aurocs(split.validation_labels, validation)
       result['validation_auroc'] = by_score[config.eval.score]
       result['validation_auroc_by_score'] = by_score
-      result['test_auroc_by_score'] = {
-          kind: metrics.auroc(split.test_labels, values)
-          for kind, values in test.items()}
+      result['test_auroc_by_score'] = aurocs(split.test_labels, test)
       saved_scores['validation_labels'] = split.validation_labels
       for kind in SCORES:
         saved_scores[f'validation_scores_{kind}'] = validation[kind]

@@ -17,7 +17,6 @@ from ganad_tf import io_utils
 from ganad_tf.benchmark import protocol
 from ganad_tf.benchmark import run_folder
 from ganad_tf.benchmark.config import BenchmarkConfig
-from ganad_tf.core import metrics
 from ganad_tf.core import models
 from ganad_tf.errors import OutputError
 
@@ -38,7 +37,7 @@ def snapshot_curve(output_dir: str, normal_class: int,
   Returns:
     The curve: {'points': [{'epoch', 'auroc', 'auroc_by_score'}], ...}.
   """
-  from ganad_tf.core.scoring import Scorer
+  from ganad_tf.core.scoring import KindScorers
   from ganad_tf.core.trainer import load_snapshot
   config_path = os.path.join(output_dir, run_folder.CONFIG_FILE)
   if not os.path.exists(config_path):
@@ -62,14 +61,11 @@ def snapshot_curve(output_dir: str, normal_class: int,
   shape = split.test_images.shape[1:]
   generator = models.build_generator(shape, config.model.base_channels,
                                      config.model.norm)
-  scorers = {kind: Scorer(generator, config.eval.batch_size, kind,
-                          config.train.patch_size, config.train.patch_stride)
-             for kind in ('l1', 'patch')}
+  scorers = KindScorers(generator, config, kinds=('l1', 'patch'))
   for path in todo:
     epoch = int(re.search(r'epoch_(\d+)', path).group(1))
     generator.set_weights(load_snapshot(path))
-    by_score = {kind: metrics.auroc(split.test_labels, scorer.scores(
-        split.test_images)) for kind, scorer in scorers.items()}
+    by_score = scorers.auroc_by_kind(split.test_images, split.test_labels)
     curve['points'].append({'epoch': epoch,
                             'auroc': by_score[config.eval.score],
                             'auroc_by_score': by_score})

@@ -4,15 +4,16 @@ The anomaly score is the reconstruction error (paper Sec. 3.1); the
 per-pixel error map, averaged over channels, shows where the anomaly is.
 """
 
-from typing import Callable, Tuple
+from typing import Callable, Dict, Mapping, Sequence, Tuple
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from ganad_tf.core import losses
+from ganad_tf.core import metrics
 from ganad_tf.data.checks import check_model_batch
-from ganad_tf.core.config import SCORES
+from ganad_tf.core.config import SCORES, CoreConfig
 from ganad_tf.errors import ConfigError
 
 
@@ -104,3 +105,41 @@ def weights_are_finite(model: keras.Model) -> bool:
   """True if no weight of `model` is NaN or Inf (never score such a model)."""
   return all(np.all(np.isfinite(keras.ops.convert_to_numpy(w)))
              for w in model.weights)
+
+
+class KindScorers:
+  """One compiled Scorer per score kind, all of one generator.
+
+  How a split is scored by every kind (the benchmark's results, AUROC
+  against epoch, scripts): each Scorer traces once, and new weights set on
+  the generator (snapshots) need no retracing.
+
+  Args:
+    generator: the generator to score with.
+    config: gives the inference batch size and the patch score's patch.
+    kinds: score kinds, see `score_batch`.
+  """
+
+  def __init__(self, generator: keras.Model, config: CoreConfig,
+               kinds: Sequence[str] = SCORES):
+    self.by_kind = {kind: Scorer(generator, config.eval.batch_size, kind,
+                                 config.train.patch_size,
+                                 config.train.patch_stride)
+                    for kind in kinds}
+
+  def score_split(self, images: np.ndarray) -> Dict[str, np.ndarray]:
+    """Every kind's per-image scores of `images`, float32."""
+    return {kind: scorer.scores(images).astype(np.float32)
+            for kind, scorer in self.by_kind.items()}
+
+  def auroc_by_kind(self, images: np.ndarray,
+                    labels: np.ndarray) -> Dict[str, float]:
+    """AUROC (%) of every kind on `images` with 0/1 `labels`."""
+    return aurocs(labels, self.score_split(images))
+
+
+def aurocs(labels: np.ndarray,
+           scores_by_kind: Mapping[str, np.ndarray]) -> Dict[str, float]:
+  """AUROC (%) of each kind's scores against 0/1 `labels`."""
+  return {kind: metrics.auroc(labels, scores)
+          for kind, scores in scores_by_kind.items()}
