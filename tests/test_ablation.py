@@ -19,7 +19,7 @@ from ganad_tf.errors import ConfigError
 
 def test_columns_name_every_loss_once():
   names = [loss for _, loss in ablation.COLUMNS]
-  assert sorted(names) == sorted(config_lib.LOSS_NAMES)
+  assert sorted(names) == sorted(config_lib.WEIGHT_NAMES)
   assert len(set(names)) == len(names)
 
 

@@ -1,5 +1,6 @@
 """Tests for the per-user configs: core, benchmark, inspection."""
 
+import dataclasses
 import json
 import os
 
@@ -14,13 +15,28 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_loss_names_follow_the_weights_fields_by_group():
-  assert config_lib.LOSS_NAMES == ('recon', 'patch', 'latent', 'adv', 'abc',
-                                   'anomaly_adv')
-  assert config_lib.NORMAL_LOSSES + config_lib.ANOMALY_LOSSES == (
-      config_lib.LOSS_NAMES)
+  assert config_lib.WEIGHT_NAMES == ('recon', 'patch', 'latent', 'adv', 'abc',
+                                     'anomaly_adv')
+  assert config_lib.NORMAL_WEIGHTS + config_lib.ANOMALY_WEIGHTS == (
+      config_lib.WEIGHT_NAMES)
   weights = config_lib.LossWeights()
   assert weights.normal_sum() == 1.5 + 1.5 + 0.5 + 0.5
   assert weights.anomaly_sum() == 0.5 + 1.0
+
+
+@pytest.mark.parametrize('changes,losses_on,anomaly_group', [
+    ({}, ('recon', 'patch', 'latent', 'adv', 'abc', 'anomaly_adv'), True),
+    ({'abc': 0.0}, ('recon', 'patch', 'latent', 'adv', 'anomaly_adv'), True),
+    ({'abc': 0.0, 'anomaly_adv': 0.0}, ('recon', 'patch', 'latent', 'adv'),
+     False),
+    ({'patch': 0.0, 'latent': 0.0, 'adv': 0.0, 'anomaly_adv': 0.0},
+     ('recon', 'abc'), True),
+])
+def test_losses_on_and_the_anomaly_group(changes, losses_on, anomaly_group):
+  weights = dataclasses.replace(config_lib.LossWeights(), **changes)
+  assert weights.losses_on() == losses_on
+  assert weights.uses_anomaly_group is anomaly_group
+  assert config_lib.anomaly_group_on(losses_on) is anomaly_group
 
 
 @pytest.mark.parametrize('path', [

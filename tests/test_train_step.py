@@ -50,7 +50,7 @@ def images():
 def _gradients(networks, images, group, weights):
   run = train_step.RunState()
   run.loss_weights.assign([weights.get(n, 0.0)
-                           for n in train_step.WEIGHT_NAMES])
+                           for n in config_lib.WEIGHT_NAMES])
   return train_step.group_gradients(networks, _spec(), run, images, group)
 
 
@@ -81,7 +81,7 @@ def test_discriminator_loss_never_reaches_the_generator(networks, images,
   vector, gen_grads, disc_grads = _gradients(networks, images, group,
                                              {adversarial: 0.0})
   disc_name = 'd_normal' if group == 0 else 'd_anomaly'
-  assert float(vector[train_step.LOSS_NAMES.index(disc_name)]) > 0
+  assert float(vector[train_step.REPORTED_NAMES.index(disc_name)]) > 0
   assert all(not np.any(g.numpy()) for g in gen_grads)
   assert float(tf.linalg.global_norm(disc_grads)) > 0
 
@@ -141,7 +141,7 @@ def test_a_non_finite_step_changes_nothing(networks):
       for i, m in enumerate((networks.generator, networks.disc_normal,
                              networks.disc_anomaly))))
   run = train_step.RunState()
-  run.loss_weights.assign([1.0] * len(train_step.WEIGHT_NAMES))
+  run.loss_weights.assign([1.0] * len(config_lib.WEIGHT_NAMES))
   run.normal_prob.assign(1.0)
   bad = np.full((8,) + SHAPE, np.nan, np.float32)
   before = [w.copy() for w in networks.generator.get_weights()]
@@ -158,7 +158,7 @@ def test_a_non_finite_step_changes_nothing(networks):
 def _latent_gradients(networks, images, latent_target):
   run = train_step.RunState()
   run.loss_weights.assign([1.0 if n == 'latent' else 0.0
-                           for n in train_step.WEIGHT_NAMES])
+                           for n in config_lib.WEIGHT_NAMES])
   spec = _spec(latent_target=latent_target)
   return train_step.group_gradients(networks, spec, run, images, 0)[1]
 

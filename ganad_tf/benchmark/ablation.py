@@ -38,7 +38,7 @@ logger = logging.getLogger('ganad_tf')
 COLUMNS = (('Auto Encoder', 'recon'), ('ABC', 'abc'),
            ('Normal Generator', 'adv'), ('Anomaly', 'anomaly_adv'),
            ('Normal patch', 'patch'), ('Normal latent', 'latent'))
-# Every loss of config_lib.LOSS_NAMES, in column order (the order in which
+# Every loss of config_lib.WEIGHT_NAMES, in column order (the order in which
 # the cumulative reading adds them); tests/test_ablation.py checks that the
 # columns name each loss once.
 _ALL = tuple(loss for _, loss in COLUMNS)
@@ -71,7 +71,7 @@ def row_config(base: BenchmarkConfig,
                losses: Sequence[str]) -> BenchmarkConfig:
   """`base` with every loss not in `losses` switched off (weight 0)."""
   weights = {name: (getattr(base.weights, name) if name in losses else 0.0)
-             for name in config_lib.LOSS_NAMES}
+             for name in config_lib.WEIGHT_NAMES}
   return config_lib.replace(base, weights=weights)
 
 

@@ -31,8 +31,8 @@ from ganad_tf.errors import ConfigError
 logger = logging.getLogger('ganad_tf')
 
 VALUES = (0.5, 1.0, 1.5)
-NORMAL = config_lib.NORMAL_LOSSES
-ANOMALY = config_lib.ANOMALY_LOSSES
+NORMAL = config_lib.NORMAL_WEIGHTS
+ANOMALY = config_lib.ANOMALY_WEIGHTS
 # The paper's point: the LossWeights defaults.
 TABLE2 = dataclasses.asdict(config_lib.LossWeights())
 

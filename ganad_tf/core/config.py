@@ -15,7 +15,7 @@ only.
 import dataclasses
 import hashlib
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ganad_tf.errors import ConfigError
 
@@ -33,8 +33,8 @@ class LossWeights:
 
   A weight of zero switches its loss off, which is how the ablation study
   (Table 6) is expressed. The field order is the one list of loss names:
-  normal group (NORMAL_LOSSES) recon, patch, latent, adv; anomaly group
-  (ANOMALY_LOSSES) abc, anomaly_adv.
+  normal group (NORMAL_WEIGHTS) recon, patch, latent, adv; anomaly group
+  (ANOMALY_WEIGHTS) abc, anomaly_adv.
   """
   recon: float = 1.5
   patch: float = 1.5
@@ -44,10 +44,18 @@ class LossWeights:
   anomaly_adv: float = 1.0
 
   def normal_sum(self) -> float:
-    return sum(getattr(self, name) for name in NORMAL_LOSSES)
+    return sum(getattr(self, name) for name in NORMAL_WEIGHTS)
 
   def anomaly_sum(self) -> float:
-    return sum(getattr(self, name) for name in ANOMALY_LOSSES)
+    return sum(getattr(self, name) for name in ANOMALY_WEIGHTS)
+
+  def losses_on(self) -> Tuple[str, ...]:
+    """The losses with a weight above 0, in WEIGHT_NAMES order."""
+    return tuple(n for n in WEIGHT_NAMES if getattr(self, n) > 0)
+
+  @property
+  def uses_anomaly_group(self) -> bool:
+    return anomaly_group_on(self.losses_on())
 
   def validate(self):
     for field in dataclasses.fields(self):
@@ -64,9 +72,15 @@ class LossWeights:
 
 
 # The generator's loss names, in LossWeights' field order, by loss group.
-LOSS_NAMES = tuple(field.name for field in dataclasses.fields(LossWeights))
-NORMAL_LOSSES = LOSS_NAMES[:4]
-ANOMALY_LOSSES = LOSS_NAMES[4:]
+WEIGHT_NAMES = tuple(field.name for field in dataclasses.fields(LossWeights))
+NORMAL_WEIGHTS = WEIGHT_NAMES[:4]
+ANOMALY_WEIGHTS = WEIGHT_NAMES[4:]
+
+
+def anomaly_group_on(losses_on: Sequence[str]) -> bool:
+  """Whether training with these losses on uses the anomaly loss group
+  (and so needs anomaly images): the one answer to that question."""
+  return any(name in ANOMALY_WEIGHTS for name in losses_on)
 
 @dataclasses.dataclass
 class ModelConfig:

@@ -37,13 +37,12 @@ from ganad_tf.core import config as config_lib
 from ganad_tf.core.config import CoreConfig
 from ganad_tf.core.optimizer import Adam
 
-WEIGHT_NAMES = config_lib.LOSS_NAMES
-NORMAL_GENERATOR_LOSSES = config_lib.NORMAL_LOSSES
-ANOMALY_GENERATOR_LOSSES = config_lib.ANOMALY_LOSSES
-# The loss vector a step reports: each group's losses, its D loss and G total.
-NORMAL_LOSSES = NORMAL_GENERATOR_LOSSES + ('d_normal', 'g_normal')
-ANOMALY_LOSSES = ANOMALY_GENERATOR_LOSSES + ('d_anomaly', 'g_anomaly')
-LOSS_NAMES = NORMAL_LOSSES + ANOMALY_LOSSES
+# The loss vector a step reports (not to be confused with the six weighted
+# generator losses, config.config_lib.WEIGHT_NAMES): each group's weighted losses, its
+# D loss and its weighted G total.
+NORMAL_REPORTED = config_lib.NORMAL_WEIGHTS + ('d_normal', 'g_normal')
+ANOMALY_REPORTED = config_lib.ANOMALY_WEIGHTS + ('d_anomaly', 'g_anomaly')
+REPORTED_NAMES = NORMAL_REPORTED + ANOMALY_REPORTED
 NORMAL_GROUP, ANOMALY_GROUP = 0, 1
 # Sub-seeds of a step's seed, so that each random choice is independent.
 _GROUP_DRAW, _AUGMENT_DRAW = 0, 1
@@ -81,8 +80,7 @@ class StepSpec:
     return cls(
         image_shape=tuple(int(v) for v in image_shape),
         batch_size=train.batch_size,
-        losses_on=tuple(n for n in WEIGHT_NAMES
-                        if getattr(config.weights, n) > 0),
+        losses_on=config.weights.losses_on(),
         patch_size=train.patch_size, patch_stride=train.patch_stride,
         top_patches=train.top_patches,
         augmentation=augment_lib.resolve(train.augment, dataset),
@@ -97,7 +95,7 @@ class StepSpec:
 
   @property
   def uses_anomaly_group(self) -> bool:
-    return any(self.uses(n) for n in ANOMALY_GENERATOR_LOSSES)
+    return config_lib.anomaly_group_on(self.losses_on)
 
   @property
   def replica_batch(self) -> int:
@@ -139,7 +137,7 @@ class RunState(tf.Module):
 
   def __init__(self):
     super().__init__(name='run_state')
-    self.loss_weights = tf.Variable(tf.zeros([len(WEIGHT_NAMES)]),
+    self.loss_weights = tf.Variable(tf.zeros([len(config_lib.WEIGHT_NAMES)]),
                                     trainable=False, name='loss_weights')
     self.normal_prob = tf.Variable(1.0, trainable=False, name='normal_prob')
     self.seed = tf.Variable(0, dtype=tf.int64, trainable=False, name='seed')
@@ -157,7 +155,7 @@ class RunState(tf.Module):
                                name=f'order_{g}') for g in range(2)]
 
   def weight(self, loss: str):
-    return self.loss_weights[WEIGHT_NAMES.index(loss)]
+    return self.loss_weights[config_lib.WEIGHT_NAMES.index(loss)]
 
   def forget_orders(self):
     self.order_pass.assign([-1, -1])
@@ -205,7 +203,7 @@ def normal_group_losses(networks: Networks, spec: StepSpec, run: RunState,
         networks.disc_normal, images, reconstructions,
         losses.adversarial_loss)
     values['d_normal'] = disc_loss
-  values['g_normal'] = weighted_total(run, values, NORMAL_GENERATOR_LOSSES)
+  values['g_normal'] = weighted_total(run, values, config_lib.NORMAL_WEIGHTS)
   return values, values['g_normal'], disc_loss
 
 
@@ -222,7 +220,7 @@ def anomaly_group_losses(networks: Networks, spec: StepSpec, run: RunState,
         networks.disc_anomaly, images, reconstructions,
         losses.anomaly_adversarial_loss)
     values['d_anomaly'] = disc_loss
-  values['g_anomaly'] = weighted_total(run, values, ANOMALY_GENERATOR_LOSSES)
+  values['g_anomaly'] = weighted_total(run, values, config_lib.ANOMALY_WEIGHTS)
   return values, values['g_anomaly'], disc_loss
 
 
@@ -242,7 +240,7 @@ def group_gradients(networks: Networks, spec: StepSpec, run: RunState,
   disc_grads = (tape.gradient(disc_loss, disc.trainable_variables)
                 if disc_loss is not None else [])
   del tape
-  vector = tf.stack([values.get(n, tf.constant(0.0)) for n in LOSS_NAMES])
+  vector = tf.stack([values.get(n, tf.constant(0.0)) for n in REPORTED_NAMES])
   return vector, gen_grads, disc_grads
 
 
@@ -348,7 +346,7 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
   """One training step. Call in cross-replica context (inside tf.function).
 
   Returns:
-    (loss vector in LOSS_NAMES order, finite flag, is_normal flag). When not
+    (loss vector in REPORTED_NAMES order, finite flag, is_normal flag). When not
     finite, no weight, optimizer state or counter changed (except, with
     disc_steps > 1, D updates of the extra D steps before the bad one).
   """
@@ -415,7 +413,7 @@ def train_loop(networks: Networks, optimizers: Optimizers, spec: StepSpec,
   """Runs up to num_steps steps in the graph; stops at a non-finite one.
 
   Returns:
-    sums: (2, len(LOSS_NAMES)) loss sums per group over finite steps;
+    sums: (2, len(REPORTED_NAMES)) loss sums per group over finite steps;
     counts: (2,) finite steps per group;
     bad_step: the first non-finite step, or -1;
     bad_losses: the loss vector of that step.
@@ -438,8 +436,8 @@ def train_loop(networks: Networks, optimizers: Optimizers, spec: StepSpec,
 
   _, sums, counts, bad_step, bad_losses = tf.while_loop(
       keep_going, body,
-      (tf.constant(0, tf.int64), tf.zeros([2, len(LOSS_NAMES)]),
+      (tf.constant(0, tf.int64), tf.zeros([2, len(REPORTED_NAMES)]),
        tf.zeros([2]), tf.constant(-1, tf.int64),
-       tf.zeros([len(LOSS_NAMES)])))
+       tf.zeros([len(REPORTED_NAMES)])))
   return {'sums': sums, 'counts': counts, 'bad_step': bad_step,
           'bad_losses': bad_losses}

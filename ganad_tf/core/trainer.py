@@ -31,12 +31,13 @@ from ganad_tf.core.config import CoreConfig
 from ganad_tf.errors import ConfigError, DatasetError, NonFiniteLossError
 from ganad_tf.core.optimizer import Adam
 from ganad_tf.progress import ProgressLogger
-from ganad_tf.core.train_step import (ANOMALY_GROUP, ANOMALY_LOSSES, LOSS_NAMES,
-                                 NORMAL_GROUP, NORMAL_LOSSES, WEIGHT_NAMES,
-                                 StepSpec)
+from ganad_tf.core.config import WEIGHT_NAMES
+from ganad_tf.core.train_step import (ANOMALY_GROUP, ANOMALY_REPORTED,
+                                      NORMAL_GROUP, NORMAL_REPORTED,
+                                      REPORTED_NAMES, StepSpec)
 
 logger = logging.getLogger('ganad_tf')
-_INDEX = {name: i for i, name in enumerate(LOSS_NAMES)}
+_INDEX = {name: i for i, name in enumerate(REPORTED_NAMES)}
 
 
 @dataclasses.dataclass
@@ -396,8 +397,8 @@ class Trainer:
   @staticmethod
   def _mean_losses(sums: np.ndarray, counts: np.ndarray):
     means = {}
-    for group, names in ((NORMAL_GROUP, NORMAL_LOSSES),
-                         (ANOMALY_GROUP, ANOMALY_LOSSES)):
+    for group, names in ((NORMAL_GROUP, NORMAL_REPORTED),
+                         (ANOMALY_GROUP, ANOMALY_REPORTED)):
       if counts[group]:
         for name in names:
           means[name] = float(sums[group, _INDEX[name]] / counts[group])
@@ -412,7 +413,7 @@ class Trainer:
       tf.summary.scalar('learning_rate', self.learning_rate_at(epoch))
 
   def _raise_non_finite(self, step: int, vector: np.ndarray):
-    bad = [name for name, value in zip(LOSS_NAMES, vector)
+    bad = [name for name, value in zip(REPORTED_NAMES, vector)
            if not np.isfinite(value)]
     what = (f'loss {", ".join(bad)}' if bad else
             'a gradient (all losses were finite)' if self.spec.disc_steps == 1

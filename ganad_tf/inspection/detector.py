@@ -93,8 +93,7 @@ class Detector:
 
   @property
   def uses_anomalies(self) -> bool:
-    weights = self.config.weights
-    return weights.abc > 0 or weights.anomaly_adv > 0
+    return self.config.weights.uses_anomaly_group
 
   @property
   def threshold(self) -> float:
