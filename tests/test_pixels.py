@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from ganad_tf.core import pixels
+from ganad_tf import pixels
 
 
 def test_numpy_and_tensor_paths_agree_and_hit_the_ends_exactly():

@@ -6,7 +6,7 @@ No model is trained here: 'max_error' gets a stand-in scorer.
 import numpy as np
 import pytest
 
-from ganad_tf.core.pixels import to_model_range
+from ganad_tf.pixels import to_model_range
 from ganad_tf.data import folder_data
 from ganad_tf.errors import DatasetError
 from ganad_tf.inspection import tile_selection

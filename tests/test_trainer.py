@@ -209,8 +209,13 @@ def test_snapshots_keep_the_generator_every_n_epochs(data, shared, tmp_path):
              config=_config(epochs=4, snapshot_every_epochs=2))
   names = sorted(p.name for p in (tmp_path / 'snapshots').iterdir())
   assert names == ['epoch_0002.npz', 'epoch_0004.npz']
-  last = trainer_lib.load_snapshot(str(tmp_path / 'snapshots' / names[-1]))
+  # Anything else in the folder is not a snapshot.
+  (tmp_path / 'snapshots' / 'epoch_0006.npz.tmp').write_text('')
+  found = trainer_lib.list_snapshots(str(tmp_path))
+  assert found == {epoch: str(tmp_path / 'snapshots' / name)
+                   for epoch, name in zip((2, 4), names)}
+  last = trainer_lib.load_snapshot(found[4])
   for a, b in zip(last, shared.generator.get_weights()):
     np.testing.assert_array_equal(a, b)
-  middle = trainer_lib.load_snapshot(str(tmp_path / 'snapshots' / names[0]))
+  middle = trainer_lib.load_snapshot(found[2])
   assert any(not np.array_equal(a, b) for a, b in zip(middle, last))

@@ -7,10 +7,8 @@ epochs in `class_NN/snapshots/`. This scores each snapshot on the test split
 curve of an unfinished run can be committed and extended later.
 """
 
-import glob
 import logging
 import os
-import re
 from typing import Any, Dict, Optional
 
 from ganad_tf import io_utils
@@ -38,22 +36,22 @@ def snapshot_curve(output_dir: str, normal_class: int,
     The curve: {'points': [{'epoch', 'auroc', 'auroc_by_score'}], ...}.
   """
   from ganad_tf.core.scoring import KindScorers
-  from ganad_tf.core.trainer import load_snapshot
+  from ganad_tf.core.trainer import list_snapshots, load_snapshot
   config_path = os.path.join(output_dir, run_folder.CONFIG_FILE)
   if not os.path.exists(config_path):
     raise OutputError(f'{output_dir} has no config.json; pass the folder of '
                       'a benchmark run.')
   config = BenchmarkConfig.from_dict(io_utils.read_json(config_path)['config'])
   folder = run_folder.class_dir(output_dir, normal_class)
-  paths = sorted(glob.glob(os.path.join(folder, 'snapshots', 'epoch_*.npz')))
+  snapshots = list_snapshots(folder)
   curve_path = os.path.join(folder, CURVE_FILE)
   curve = (io_utils.read_json(curve_path) if os.path.exists(curve_path) else
            {'normal_class': normal_class, 'points': [],
             'note': 'test-split AUROC of saved snapshots, for reporting '
                     'only; nothing was chosen by these numbers'})
   done = {point['epoch'] for point in curve['points']}
-  todo = [p for p in paths
-          if int(re.search(r'epoch_(\d+)', p).group(1)) not in done]
+  todo = {epoch: path for epoch, path in snapshots.items()
+          if epoch not in done}
   if not todo:
     return curve
   data = data or protocol.prepare_data(config)
@@ -62,8 +60,7 @@ def snapshot_curve(output_dir: str, normal_class: int,
   generator = models.build_generator(shape, config.model.base_channels,
                                      config.model.norm)
   scorers = KindScorers(generator, config, kinds=('l1', 'patch'))
-  for path in todo:
-    epoch = int(re.search(r'epoch_(\d+)', path).group(1))
+  for epoch, path in todo.items():
     generator.set_weights(load_snapshot(path))
     by_score = scorers.auroc_by_kind(split.test_images, split.test_labels)
     curve['points'].append({'epoch': epoch,

@@ -13,7 +13,7 @@ import numpy as np
 
 from ganad_tf import io_utils
 from ganad_tf.core import metrics
-from ganad_tf.core import pixels
+from ganad_tf import pixels
 
 
 def _subplots(rows: int = 1, cols: int = 1, figsize=None, **options):

@@ -8,7 +8,6 @@
   optimizer.py   Adam as one fused kernel per variable
   trainer.py     networks + optimizers + the loop: fit, resume, summaries
   checkpoints.py restore with fallback past a corrupt checkpoint
-  pixels.py      the model's pixel convention (uint8 -> [-1, 1])
   scoring.py     reconstruct and score: the anomaly score and error map
   metrics.py     AUROC, thresholds, precision / recall / F1
   distribute.py  tf.distribute strategies by name

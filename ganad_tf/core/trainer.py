@@ -15,6 +15,7 @@ import dataclasses
 import logging
 import math
 import os
+import re
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -448,11 +449,25 @@ class Trainer:
     }
 
 
+# The one description of the snapshot layout: run_dir/snapshots/epoch_NNNN.npz.
 SNAPSHOT_FOLDER = 'snapshots'
+_SNAPSHOT_NAME = re.compile(r'epoch_(\d+)\.npz')
 
 
 def snapshot_path(run_dir: str, epoch: int) -> str:
   return os.path.join(run_dir, SNAPSHOT_FOLDER, f'epoch_{epoch:04d}.npz')
+
+
+def list_snapshots(run_dir: str) -> Dict[int, str]:
+  """Epoch -> snapshot file of the snapshots saved in `run_dir`."""
+  folder = os.path.join(run_dir, SNAPSHOT_FOLDER)
+  names = os.listdir(folder) if os.path.isdir(folder) else []
+  found = {}
+  for name in names:
+    match = _SNAPSHOT_NAME.fullmatch(name)
+    if match:
+      found[int(match.group(1))] = os.path.join(folder, name)
+  return dict(sorted(found.items()))
 
 
 def load_snapshot(path: str) -> List[np.ndarray]:

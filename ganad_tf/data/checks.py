@@ -7,7 +7,7 @@ Three kinds of image arrays cross the package's boundaries:
   raw pixel values 0..255    what users score (uint8, or float/int values):
                              check_pixel_values
   model range [-1, 1]        float32 batches the networks take:
-                             check_model_batch (see ganad_tf.core.pixels)
+                             check_model_batch (see ganad_tf.pixels)
 
 Every check raises InputError naming the problem and the fix. The model
 input *shape* of a network is checked by models.check_input_shape.

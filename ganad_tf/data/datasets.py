@@ -18,7 +18,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from ganad_tf.core import pixels
+from ganad_tf import pixels
 from ganad_tf.data import checks
 from ganad_tf.data import local_files
 from ganad_tf.data import registry

@@ -1,7 +1,7 @@
 """The detector's inference graph and how batches of photos go through it.
 
 `InferenceModule` is the whole inference path as one TensorFlow graph:
-pixel scaling (core.pixels), tiling and resizing (inspection.tiles), the
+pixel scaling (ganad_tf.pixels), tiling and resizing (inspection.tiles), the
 generator, scores and error maps (core.scoring), stitching and the max over
 tiles. `Detector.export` saves exactly that graph as a SavedModel, so it
 must use TensorFlow ops only. The helpers below feed it numpy batches.
@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from ganad_tf.data import sizes
 from ganad_tf.core import scoring
-from ganad_tf.core.pixels import to_model_range
+from ganad_tf.pixels import to_model_range
 from ganad_tf.data import checks
 from ganad_tf.errors import InputError
 from ganad_tf.inspection import tiles

@@ -29,7 +29,7 @@ import numpy as np
 
 from ganad_tf.data import sizes
 from ganad_tf.core import config as config_lib
-from ganad_tf.core.pixels import to_model_range
+from ganad_tf.pixels import to_model_range
 from ganad_tf.data import folder_data
 from ganad_tf.data import sampling
 from ganad_tf.errors import ConfigError, DatasetError
