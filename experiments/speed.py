@@ -170,9 +170,10 @@ def main(argv):
           report['inference'][f'{text}/{threads}threads/onednn{onednn}'] = (
               result)
           print(f'inference {text}, {threads} thread(s), oneDNN '
-                f'{_ON_OFF.get(onednn, onednn)}: {result["images_per_second"]:.0f} img/s '
-                f'(batch {result["batch_size"]}; paper: 532 img/s on a GTX '
-                '1080 Ti)', flush=True)
+                f'{_ON_OFF.get(onednn, onednn)}: '
+                f'{result["images_per_second"]:.0f} img/s (batch '
+                f'{result["batch_size"]}; paper: 532 img/s on a GTX 1080 Ti)',
+                flush=True)
   if FLAGS.output:
     io_utils.write_json(FLAGS.output, report)
     print(f'Wrote {FLAGS.output}')

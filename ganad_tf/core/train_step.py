@@ -37,9 +37,8 @@ from ganad_tf.core import config as config_lib
 from ganad_tf.core.config import CoreConfig
 from ganad_tf.core.optimizer import Adam
 
-# The loss vector a step reports (not to be confused with the six weighted
-# generator losses, config.config_lib.WEIGHT_NAMES): each group's weighted losses, its
-# D loss and its weighted G total.
+# The loss vector a step reports (not the six weights, config.WEIGHT_NAMES):
+# each group's weighted losses, its D loss and its weighted G total.
 NORMAL_REPORTED = config_lib.NORMAL_WEIGHTS + ('d_normal', 'g_normal')
 ANOMALY_REPORTED = config_lib.ANOMALY_WEIGHTS + ('d_anomaly', 'g_anomaly')
 REPORTED_NAMES = NORMAL_REPORTED + ANOMALY_REPORTED
