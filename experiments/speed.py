@@ -54,7 +54,9 @@ flags.DEFINE_string('worker', None, 'Internal: run one measurement (JSON).')
 FLAGS = flags.FLAGS
 
 
-_ON_OFF = {'0': 'off', '1': 'on'}
+# --onednn's settings as TF_ENABLE_ONEDNN_OPTS values, and back for printing.
+_ONEDNN_VALUES = {'off': '0', 'on': '1'}
+_ON_OFF = {value: name for name, value in _ONEDNN_VALUES.items()}
 
 
 def _shape(text):
@@ -82,7 +84,7 @@ def _onednn_value(setting: str) -> str:
   """TF_ENABLE_ONEDNN_OPTS for a worker, by --onednn's `setting`."""
   if setting == 'policy':
     return runtime.onednn_value()
-  return {'off': '0', 'on': '1'}[setting]
+  return _ONEDNN_VALUES[setting]
 
 
 def _measure(task, processes, onednn: str):
@@ -121,7 +123,7 @@ def main(argv):
     return _run_worker(json.loads(FLAGS.worker))
   experiment_flags.start_logging(argv)
   config = experiment_flags.config_from_flags(FLAGS)
-  unknown = set(FLAGS.onednn) - {'policy', 'off', 'on'}
+  unknown = set(FLAGS.onednn) - {'policy', *_ONEDNN_VALUES}
   if unknown:
     raise app.UsageError(f'--onednn takes policy, off or on; got '
                          f'{", ".join(sorted(unknown))}.')

@@ -118,6 +118,12 @@ def test_kind_scorers_score_a_split_by_every_kind(rng):
   # AUROC per kind: labelling the three highest scores 1 gives 100.
   labels = np.zeros(6, np.int64)
   labels[np.argsort(scores['l1'])[3:]] = 1
+  # Scores already computed for a kind are taken as they are.
+  known = np.arange(6, dtype=np.float64)
+  reused = scorers.score_split(images, known={'l1': known})
+  np.testing.assert_array_equal(reused['l1'], known.astype(np.float32))
+  assert reused['l1'].dtype == np.float32
+  np.testing.assert_array_equal(reused['l2'], scores['l2'])
   aurocs = scorers.auroc_by_kind(images, labels)
   assert aurocs['l1'] == 100.0
   assert aurocs == scoring.aurocs(labels, scores)

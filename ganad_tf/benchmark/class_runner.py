@@ -162,7 +162,8 @@ class ClassRunner:
       # and on test (for information only; never used to choose anything),
       # saved raw so their tables can be rebuilt without retraining.
       validation = scorers.score_split(split.validation_images)
-      test = scorers.score_split(split.test_images)
+      test = scorers.score_split(
+          split.test_images, known={config.eval.score: saved_scores['scores']})
       by_score = aurocs(split.validation_labels, validation)
       result['validation_auroc'] = by_score[config.eval.score]
       result['validation_auroc_by_score'] = by_score

@@ -112,22 +112,23 @@ def run_sweep(runs: Mapping[str, BenchmarkConfig],
   runners = {folder: ClassRunner(configs[folder], plan.data, plan.output_dir,
                                  cache)
              for folder, plan in plans.items()}
-  tasks = [parallel.Task(configs[folder], plan.output_dir, c)
-           for folder, plan in plans.items() for c in plan.pending]
+  pending = [(folder, c) for folder, plan in plans.items()
+             for c in plan.pending]
   if len(configs) > 1:
-    logger.info('%d class run(s) left over %d run folder(s).', len(tasks),
+    logger.info('%d class run(s) left over %d run folder(s).', len(pending),
                 len(configs))
-  if min(jobs, len(tasks)) > 1:
-    parallel.run_tasks(tasks, jobs)
+  if min(jobs, len(pending)) > 1:
+    parallel.run_tasks([parallel.Task(configs[folder],
+                                      plans[folder].output_dir, c)
+                        for folder, c in pending], jobs)
   else:
-    by_folder = {plan.output_dir: folder for folder, plan in plans.items()}
-    for index, task in enumerate(tasks):
-      runners[by_folder[task.output_dir]].run(task.normal_class)
+    for index, (folder, normal_class) in enumerate(pending):
+      runners[folder].run(normal_class)
       elapsed = time.monotonic() - started
       logger.info('Finished %d/%d class runs in %s; ETA %s.', index + 1,
-                  len(tasks), format_duration(elapsed),
+                  len(pending), format_duration(elapsed),
                   format_duration(elapsed / (index + 1)
-                                  * (len(tasks) - index - 1)))
+                                  * (len(pending) - index - 1)))
   if not distribute.is_chief(cache.strategy):
     return {}  # the chief worker writes the results
   wall_seconds = time.monotonic() - started

@@ -82,6 +82,7 @@ def anomaly_group_on(losses_on: Sequence[str]) -> bool:
   (and so needs anomaly images): the one answer to that question."""
   return any(name in ANOMALY_WEIGHTS for name in losses_on)
 
+
 @dataclasses.dataclass
 class ModelConfig:
   """Network widths and layer choices.

@@ -4,7 +4,7 @@ The anomaly score is the reconstruction error (paper Sec. 3.1); the
 per-pixel error map, averaged over channels, shows where the anomaly is.
 """
 
-from typing import Callable, Dict, Mapping, Sequence, Tuple
+from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import keras
 import numpy as np
@@ -127,9 +127,15 @@ class KindScorers:
                                  config.train.patch_stride)
                     for kind in kinds}
 
-  def score_split(self, images: np.ndarray) -> Dict[str, np.ndarray]:
-    """Every kind's per-image scores of `images`, float32."""
-    return {kind: scorer.scores(images).astype(np.float32)
+  def score_split(self, images: np.ndarray,
+                  known: Optional[Mapping[str, np.ndarray]] = None
+                  ) -> Dict[str, np.ndarray]:
+    """Every kind's per-image scores of `images`, float32; the kinds in
+    `known` (scores of these images already computed) are not scored again.
+    """
+    known = known or {}
+    return {kind: (np.asarray(known[kind], np.float32) if kind in known
+                   else scorer.scores(images).astype(np.float32))
             for kind, scorer in self.by_kind.items()}
 
   def auroc_by_kind(self, images: np.ndarray,

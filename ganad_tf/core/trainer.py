@@ -28,11 +28,10 @@ from ganad_tf import io_utils
 from ganad_tf.core import models
 from ganad_tf.core import train_step
 from ganad_tf.data.checks import check_model_batch
-from ganad_tf.core.config import CoreConfig
+from ganad_tf.core.config import WEIGHT_NAMES, CoreConfig
 from ganad_tf.errors import ConfigError, DatasetError, NonFiniteLossError
 from ganad_tf.core.optimizer import Adam
 from ganad_tf.progress import ProgressLogger
-from ganad_tf.core.config import WEIGHT_NAMES
 from ganad_tf.core.train_step import (ANOMALY_GROUP, ANOMALY_REPORTED,
                                       NORMAL_GROUP, NORMAL_REPORTED,
                                       REPORTED_NAMES, StepSpec)
