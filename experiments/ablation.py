@@ -4,7 +4,9 @@ r"""The loss ablation of paper Table 6, in the paper's layout.
       --data_dir=/usr/share/datasets/fashion-mnist --normal_classes=0 \
       --flagfile=experiments/presets/cpu.cfg --output_dir=results/ablation
 
-Each row is a resumable benchmark run in <output_dir>/row_N.
+Each row is a resumable benchmark run in <output_dir>/row_N; the
+supervised classifier baseline (--baseline, on by default) is one more, in
+<output_dir>/classifier.
 """
 
 import os
@@ -21,6 +23,7 @@ experiment_flags.define_run_flags(
 flags.DEFINE_enum('reading', 'single', sorted(ablation.READINGS),
                   'How to read the lost check marks of Table 6.')
 flags.DEFINE_list('rows', None, 'Rows to run (default: all).')
+experiment_flags.define_baseline_flag()
 FLAGS = flags.FLAGS
 
 
@@ -32,7 +35,7 @@ def main(argv):
       config, output_dir, normal_classes=experiment_flags.normal_classes(),
       reading=FLAGS.reading,
       rows=[int(r) for r in FLAGS.rows] if FLAGS.rows else None,
-      command=command_line(), jobs=FLAGS.jobs)
+      command=command_line(), jobs=FLAGS.jobs, baseline=FLAGS.baseline)
   print(ablation.format_table(results, config))
 
 

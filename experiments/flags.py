@@ -24,8 +24,10 @@ _RENAMED = {('weights', name): f'w_{name}'
             for name in (f.name for f in dataclasses.fields(
                 config_lib.LossWeights))}
 _RENAMED[('eval', 'batch_size')] = 'eval_batch_size'
+_RENAMED[('model', 'kind')] = 'model'
 
 _CHOICES = {
+    ('model', 'kind'): config_lib.MODEL_KINDS,
     ('model', 'norm'): config_lib.NORMALIZATIONS,
     ('train', 'group_schedule'): config_lib.GROUP_SCHEDULES,
     ('train', 'augment'): config_lib.AUGMENTATIONS,
@@ -84,6 +86,9 @@ _HELP = {
                              'curves; 0 keeps none.',
     'log_every_secs': 'Seconds between progress lines.',
     'deterministic_ops': 'TensorFlow op determinism (bit-identical reruns).',
+    'model': 'gan: the paper\'s method; classifier: a supervised CNN of G\'s '
+             'size on the same labelled images (the baseline to beat); '
+             'autoencoder: G with the L1 loss on normal images alone.',
     'base_channels': 'Width of the first conv layer (8 = paper counts).',
     'norm': 'Normalisation after inner convolutions.',
     'disc_final_channels': 'Channels of the last discriminator conv (32 = '
@@ -183,6 +188,14 @@ def define_run_flags(flag_values: flags.FlagValues = flags.FLAGS,
   flags.DEFINE_integer('jobs', 1, 'Worker processes, each with cores/jobs '
                        'threads, taking the unfinished (run, class) pairs '
                        'from one queue.', flag_values=flag_values)
+
+
+def define_baseline_flag(flag_values: flags.FlagValues = flags.FLAGS):
+  """--baseline, for the sweeps whose table has a baseline row."""
+  flags.DEFINE_bool('baseline', True, 'Also train the supervised classifier '
+                    '(--model=classifier) on the same data with the same '
+                    'schedule, as the table\'s reference row.',
+                    flag_values=flag_values)
 
 
 def normal_classes(flag_values: flags.FlagValues = flags.FLAGS):

@@ -25,6 +25,7 @@ flags.DEFINE_integer('max_points', None, 'Run this many points (default: '
 flags.DEFINE_list('points', None, 'Explicit grid indices to run.')
 flags.DEFINE_integer('subset_seed', 0, 'Seed of the order of points.')
 flags.DEFINE_bool('count_only', False, 'Print the grid size and exit.')
+experiment_flags.define_baseline_flag()
 FLAGS = flags.FLAGS
 
 
@@ -42,7 +43,7 @@ def main(argv):
       max_points=FLAGS.max_points,
       indices=[int(p) for p in FLAGS.points] if FLAGS.points else None,
       subset_seed=FLAGS.subset_seed, command=command_line(),
-      jobs=FLAGS.jobs)
+      jobs=FLAGS.jobs, baseline=FLAGS.baseline)
   print(grid_search.format_table(results))
 
 

@@ -54,9 +54,18 @@ def test_ablation_runs_and_writes_the_papers_layout(tmp_path):
     assert entry['per_class']['1'] == pytest.approx(
         metrics.auroc(saved['labels'], saved['scores']))
     assert entry['mean'] == pytest.approx(entry['per_class']['1'])
+  # The baseline row: the classifier's own run, in its own folder.
+  saved = np.load(os.path.join(run_folder.class_dir(
+      str(tmp_path / 'classifier'), 1), run_folder.SCORES_FILE))
+  baseline = results['baseline']['per_class']['1']
+  assert baseline == pytest.approx(metrics.auroc(saved['labels'],
+                                                 saved['scores']))
   table = (tmp_path / 'table.md').read_text()
   assert '| No. | Auto Encoder | ABC |' in table
   assert '| 1 | ✓ |  |' in table and '64.68' in table
+  assert any(line.startswith('| baseline | supervised classifier') and
+             line.endswith(f'| {baseline:.2f} | — |')
+             for line in table.splitlines())
   assert json.loads((tmp_path / 'ablation.json').read_text())['reading'] == (
       'single')
 

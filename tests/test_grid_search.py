@@ -8,6 +8,7 @@ import pytest
 from conftest import digits_config
 from ganad_tf.benchmark import grid_search
 from ganad_tf.benchmark import run_folder
+from ganad_tf.benchmark import sweep
 from ganad_tf.benchmark.class_runner import TrainerCache
 from ganad_tf.core import config as config_lib
 from ganad_tf.errors import ConfigError
@@ -52,11 +53,21 @@ def test_grid_search_ranks_by_validation_and_resumes(tmp_path, caplog):
     assert row['validation_auroc'] == pytest.approx(saved['validation_auroc'])
     assert row['test_auroc'] == pytest.approx(saved['auroc'])
   assert any(r['is_table2'] for r in ranking)
+  # The baseline: its own run's numbers, never ranked among the points.
+  with open(os.path.join(run_folder.class_dir(
+      str(tmp_path / sweep.BASELINE), 2), run_folder.RESULT_FILE)) as handle:
+    saved = json.load(handle)
+  assert saved['model'] == 'classifier'
+  assert first['baseline']['validation_auroc'] == pytest.approx(
+      saved['validation_auroc'])
+  assert (f'| — | supervised classifier (baseline) | | | | | | | '
+          f'{saved["validation_auroc"]:.2f} | {saved["auroc"]:.2f} |'
+          ) in (tmp_path / 'table.md').read_text()
   caplog.set_level('INFO', logger='ganad_tf')
   again = grid_search.run_grid_search(base, str(tmp_path), normal_classes=[2],
                                       max_points=2, cache=cache)
   assert again['ranking'] == ranking
-  assert caplog.text.count('already finished') == 2
+  assert caplog.text.count('already finished') == 3
   assert 'validation AUROC' in (tmp_path / 'table.md').read_text()
 
 

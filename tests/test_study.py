@@ -52,7 +52,7 @@ def test_a_tiny_study_reports_validation_by_score_and_test_for_info(
     tmp_path, monkeypatch):
   base = config_lib.replace(digits_config(epochs=1),
                             data={'validation_fraction': 0.2})
-  settings = ['base', 'latent_stop_gradient']
+  settings = ['base', 'latent_stop_gradient', 'classifier']
   queued = []
   real_run_tasks = parallel.run_tasks
   monkeypatch.setattr(parallel, 'run_tasks', lambda tasks, jobs: (
@@ -62,12 +62,18 @@ def test_a_tiny_study_reports_validation_by_score_and_test_for_info(
   # worker, from one queue (a pool per setting would have had one task).
   results = study.run_study(base, settings, str(tmp_path),
                             normal_classes=[3], jobs=2)
-  assert queued == [[('base', 3), ('latent_stop_gradient', 3)]]
-  assert [row['setting'] for row in results['rows']] == [
-      'base', 'latent_stop_gradient']
-  for row in results['rows']:
+  assert queued == [[('base', 3), ('latent_stop_gradient', 3),
+                     ('classifier', 3)]]
+  assert [row['setting'] for row in results['rows']] == settings
+  *gan_rows, classifier_row = results['rows']
+  for row in gan_rows:
     assert set(row['validation_auroc']['3']) == set(config_lib.SCORES)
     assert set(row['test_auroc']['3']) == set(config_lib.SCORES)
+    assert row['score'] == 'l1'
+  # The baseline row: its one score, and train AUROC beside validation.
+  assert classifier_row['score'] == config_lib.CLASSIFIER_SCORE
+  assert set(classifier_row['validation_auroc']['3']) == {'logit'}
+  assert 50 < classifier_row['train_auroc']['3'] <= 100
   # The two settings train differently, so their numbers differ.
   first, second = (row['validation_auroc']['3']['l1']
                    for row in results['rows'])
@@ -77,8 +83,10 @@ def test_a_tiny_study_reports_validation_by_score_and_test_for_info(
         'train': {'latent_target': 'stop_gradient'}}
   table = (tmp_path / 'table.md').read_text()
   assert '| base |' in table and '| latent_stop_gradient |' in table
+  logit = classifier_row['validation_auroc']['3']['logit']
+  assert f'| classifier | {logit:.2f} | {logit:.2f} |' in table
   # Each setting's raw scores rebuild its validation and test AUROCs.
-  for row in results['rows']:
+  for row in gan_rows:
     saved = np.load(os.path.join(tmp_path, row['setting'], 'class_03',
                                  'scores.npz'))
     for kind in config_lib.SCORES:

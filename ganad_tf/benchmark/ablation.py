@@ -16,7 +16,10 @@ The check marks are lost in the available copy; only AUROCs survive:
   every loss, so it has six distinct rows; row 7 repeats row 6.
 
 Every row is trained with the same schedule; losses not in a row have
-weight 0 and the others keep their Table 2 weights.
+weight 0 and the others keep their Table 2 weights. Below the paper's rows
+the table has the baseline a user would try first (`sweep.BASELINE`, the
+supervised classifier), trained with the same schedule on the
+same data.
 """
 
 import logging
@@ -80,13 +83,14 @@ def run_ablation(base: BenchmarkConfig, output_dir: str,
                  reading: str = 'single', rows: Optional[Sequence[int]] = None,
                  command: Optional[str] = None,
                  cache: Optional[TrainerCache] = None,
-                 jobs: int = 1) -> Dict[str, Any]:
+                 jobs: int = 1, baseline: bool = True) -> Dict[str, Any]:
   """Trains every row (resumably) and writes ablation.json and table.md.
 
   Each row is a benchmark run in output_dir/row_N over `normal_classes`; a
   row with the same losses as an earlier one (cumulative row 7) is not run
-  again. With jobs > 1, worker processes take the unfinished (row, class)
-  runs of all rows from one queue.
+  again. With `baseline`, the classifier baseline is one more run, in
+  output_dir/classifier. With jobs > 1, worker processes take the
+  unfinished (row, class) runs of all rows from one queue.
   """
   table = row_losses(reading)
   rows = list(rows or sorted(table))
@@ -98,9 +102,12 @@ def run_ablation(base: BenchmarkConfig, output_dir: str,
              for row in first_row.values()}
   for row, folder in folders.items():
     logger.info('Ablation row %d: %s', row, ' + '.join(table[row]))
-  outcomes = sweep.run_sweep(
-      {folder: row_config(base, table[row]) for row, folder in folders.items()},
-      normal_classes, jobs, command, cache=cache)
+  configs = {folder: row_config(base, table[row])
+             for row, folder in folders.items()}
+  if baseline:
+    baseline_folder = sweep.add_baseline(configs, base, output_dir)
+  outcomes = sweep.run_sweep(configs, normal_classes, jobs, command,
+                             cache=cache)
   results: Dict[str, Any] = {'reading': reading, 'rows': {},
                              'dataset': base.data.dataset,
                              'normal_classes': None, 'command': command}
@@ -115,6 +122,8 @@ def run_ablation(base: BenchmarkConfig, output_dir: str,
     results['rows'][str(row)] = entry
     results['normal_classes'] = list(outcome['per_class'])
     results['class_names'] = outcome['class_names']
+  if baseline:
+    results['baseline'] = sweep.baseline_entry(outcomes[baseline_folder])
   results['config'] = base.to_dict()
   sweep.write_summary(output_dir, 'ablation.json', results,
                       format_table(results, base))
@@ -142,6 +151,10 @@ def format_table(results: Dict[str, Any],
     paper_value = entry['paper_auroc']
     lines.append(f'| {row} | {marks} | {ours} | '
                  f'{paper_value if paper_value is not None else "—"} |')
+  if results.get('baseline'):
+    lines.append(f'| baseline | supervised classifier of G\'s size, same '
+                 f'data (not in the paper) |' + ' |' * (len(COLUMNS) - 1) +
+                 f' {results["baseline"]["mean"]:.2f} | — |')
   train = base.train
   lines += ['', f'Schedule for every row: {train.epochs} epochs, batch '
             f'{train.batch_size}, lr {train.learning_rate:g}, augmentation '

@@ -21,10 +21,32 @@ from ganad_tf.benchmark import run_folder
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import metrics
 from ganad_tf.core import runtime
-from ganad_tf.core.config import SCORES, fingerprint
+from ganad_tf.core.config import fingerprint
 from ganad_tf.progress import format_duration
 
 logger = logging.getLogger('ganad_tf')
+
+
+# Training images scored for the train-AUROC diagnostic, per group.
+TRAIN_SAMPLE = 1000
+
+
+def train_auroc(scorer, split: protocol.ClassSplit, seed: int) -> float:
+  """AUROC (%) on a fixed sample of the training images: up to
+  TRAIN_SAMPLE normal against up to TRAIN_SAMPLE anomaly images (for the
+  auto-encoder, anomalies it was never trained on); NaN without anomalies.
+
+  Beside the validation AUROC it shows over-fitting: a model that separates
+  its training images far better than unseen ones has memorised them.
+  """
+  rng = np.random.default_rng([seed, 7])
+  groups = [group[np.sort(rng.permutation(len(group))[:TRAIN_SAMPLE])]
+            for group in (split.train_normal, split.train_anomaly)]
+  if not len(groups[1]):
+    return float('nan')
+  labels = np.concatenate([np.zeros(len(groups[0]), int),
+                           np.ones(len(groups[1]), int)])
+  return metrics.auroc(labels, scorer.scores(np.concatenate(groups)))
 
 
 class TrainerCache:
@@ -83,16 +105,16 @@ class ClassRunner:
                               self.data.name)
 
   def scorers(self):
-    """Compiled Scorers of the trainer's generator, one per kind, traced
-    once (outside any timing)."""
+    """Compiled Scorers of the trainer's scoring network (G or the
+    classifier), one per kind, traced once (outside any timing)."""
     from ganad_tf.core.scoring import KindScorers
-    generator = self.trainer.generator
-    if id(generator) not in self._scorers:
-      scorers = KindScorers(generator, self.config)
+    model = self.trainer.scoring_model
+    if id(model) not in self._scorers:
+      scorers = KindScorers(model, self.config)
       for scorer in scorers.by_kind.values():
         scorer.scores(self.data.test_images[:1])
-      self._scorers[id(generator)] = scorers
-    return self._scorers[id(generator)]
+      self._scorers[id(model)] = scorers
+    return self._scorers[id(model)]
 
   def run(self, normal_class: int) -> Dict[str, Any]:
     """Trains on one normal class, scores the test split, saves results."""
@@ -111,11 +133,12 @@ class ClassRunner:
                                log_prefix=prefix)
     logger.info('%s%s', prefix, trainer.describe())
     trained = time.monotonic()
-    if not weights_are_finite(trainer.generator):
-      raise FloatingPointError(f'{prefix}the trained generator has NaN/Inf '
+    model = trainer.scoring_model
+    if not weights_are_finite(model):
+      raise FloatingPointError(f'{prefix}the trained {model.name} has NaN/Inf '
                                'weights; refusing to score it.')
     scorers = self.scorers()
-    scorer = scorers.by_kind[config.eval.score]
+    scorer = scorers.by_kind[scorers.main]
     score_started = time.monotonic()  # after the scorer's one-off tracing
     scores = scorer.scores(split.test_images)
     scored = time.monotonic()
@@ -123,7 +146,11 @@ class ClassRunner:
     result = {
         'normal_class': normal_class,
         'class_name': name,
+        'model': config.model.kind,
         'auroc': auroc,
+        # Over-fitting has a number: the same score on images trained on.
+        'train_auroc': train_auroc(scorer, split, config.data.sampling_seed),
+        'score': scorers.main,
         'fingerprint': self.fingerprint,
         'num_train_normal': int(len(split.train_normal)),
         'num_train_anomaly': int(len(split.train_anomaly)),
@@ -163,18 +190,19 @@ class ClassRunner:
       # saved raw so their tables can be rebuilt without retraining.
       validation = scorers.score_split(split.validation_images)
       test = scorers.score_split(
-          split.test_images, known={config.eval.score: saved_scores['scores']})
+          split.test_images, known={scorers.main: saved_scores['scores']})
       by_score = aurocs(split.validation_labels, validation)
-      result['validation_auroc'] = by_score[config.eval.score]
+      result['validation_auroc'] = by_score[scorers.main]
       result['validation_auroc_by_score'] = by_score
       result['test_auroc_by_score'] = aurocs(split.test_labels, test)
       saved_scores['validation_labels'] = split.validation_labels
-      for kind in SCORES:
+      for kind in scorers.by_kind:
         saved_scores[f'validation_scores_{kind}'] = validation[kind]
         saved_scores[f'test_scores_{kind}'] = test[kind]
     if folder and trainer.is_chief():
       io_utils.save_keras_model(
-          os.path.join(folder, run_folder.GENERATOR_FILE), trainer.generator)
+          os.path.join(folder, run_folder.model_file(config.model.kind)),
+          model)
       # Scores before the result: result.json marks the class as done.
       io_utils.save_npz(os.path.join(folder, run_folder.SCORES_FILE),
                         **saved_scores)

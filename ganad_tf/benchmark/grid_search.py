@@ -81,10 +81,11 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
                     indices: Optional[Sequence[int]] = None,
                     subset_seed: int = 0, command: Optional[str] = None,
                     cache: Optional[TrainerCache] = None,
-                    jobs: int = 1) -> Dict[str, Any]:
+                    jobs: int = 1, baseline: bool = True) -> Dict[str, Any]:
   """Runs (or resumes) the chosen points and writes grid.json and table.md.
 
-  With jobs > 1, worker processes take the unfinished (point, class) runs of
+  With `baseline`, the supervised classifier (sweep.BASELINE) is trained on
+  the same data as one more run and shown below the ranking. With jobs > 1, worker processes take the unfinished (point, class) runs of
   all chosen points from one queue (see sweep.run_sweep).
   """
   if base.data.validation_fraction <= 0:
@@ -98,9 +99,12 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
               len(grid), len(chosen))
   folders = {index: os.path.join(output_dir, point_name(index))
              for index in chosen}
-  outcomes = sweep.run_sweep(
-      {folders[index]: config_lib.replace(base, weights=grid[index])
-       for index in chosen}, normal_classes, jobs, command, cache=cache)
+  configs = {folders[index]: config_lib.replace(base, weights=grid[index])
+             for index in chosen}
+  if baseline:
+    baseline_folder = sweep.add_baseline(configs, base, output_dir)
+  outcomes = sweep.run_sweep(configs, normal_classes, jobs, command,
+                             cache=cache)
   rows = []
   for index in chosen:
     outcome = outcomes[folders[index]]
@@ -122,6 +126,8 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
       'points_run': len(rows),
       'normal_classes': normal_classes,
       'ranking': ranked,
+      'baseline': (sweep.baseline_entry(outcomes[baseline_folder])
+                   if baseline else None),
       'config': base.to_dict(),
       'command': command,
   }
@@ -151,6 +157,10 @@ def format_table(results: Dict[str, Any], top: int = 25) -> str:
         f'| {row["rank"]} | {row["index"]}{star} | ' +
         ' | '.join(f'{w[n]:g}' for n in NORMAL + ANOMALY) +
         f' | {row["validation_auroc"]:.2f} | {row["test_auroc"]:.2f} |')
+  if results.get('baseline'):
+    entry = results['baseline']
+    lines.append(f'| — | supervised classifier (baseline) |' + ' |' * 6 +
+                 f' {entry["validation_auroc"]:.2f} | {entry["mean"]:.2f} |')
   config = results['config']
   train = config['train']
   lines += ['', f'Dataset {config["data"]["dataset"]}, normal classes '

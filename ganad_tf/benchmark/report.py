@@ -16,7 +16,7 @@ from ganad_tf.core.config import fingerprint
 from ganad_tf.errors import OutputError
 from ganad_tf.progress import format_duration
 
-PARAMETER_KEYS = ('generator_params', 'discriminator_params')
+PARAMETER_SUFFIX = '_params'  # the keys of a Trainer's parameter_counts
 
 
 def scoring_summary(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
@@ -40,11 +40,12 @@ def _parameter_counts(details: Dict[str, Dict[str, Any]],
                       count_parameters: Callable[[], Dict[str, int]]
                       ) -> Dict[str, int]:
   for detail in details.values():
-    if all(key in detail for key in PARAMETER_KEYS):
-      return {key: detail[key] for key in PARAMETER_KEYS}
+    counts = {key: value for key, value in detail.items()
+              if key.endswith(PARAMETER_SUFFIX)}
+    if counts:
+      return counts
   # Every class finished before class results recorded the counts.
-  counts = count_parameters()
-  return {key: counts[key] for key in PARAMETER_KEYS}
+  return dict(count_parameters())
 
 
 def class_seconds(detail: Dict[str, Any]) -> float:
@@ -94,6 +95,7 @@ def collect_results(config: BenchmarkConfig, data, classes: Sequence[int],
   claimed = registry.get(data.name).paper_auroc
   results = {
       'dataset': data.name,
+      'model': config.model.kind,
       'data_source': data.source,
       'class_names': {str(c): data.class_names[c] for c in classes},
       'per_class': per_class,
@@ -134,10 +136,32 @@ def _budget(results: Dict[str, Any]) -> str:
           'per class')
 
 
+MODEL_TITLES = {'gan': 'the paper\'s method',
+                'classifier': 'supervised classifier baseline',
+                'autoencoder': 'auto-encoder baseline (G, L1 on normals)'}
+
+
+def _parameter_line(results: Dict[str, Any]) -> str:
+  paper_counts = (f'(paper: {paper.GENERATOR_PARAMS / 1000:g}K, '
+                  f'{paper.DISCRIMINATOR_PARAMS / 1000:g}K)')
+  if 'classifier_params' in results:
+    return (f'Classifier {results["classifier_params"]:,} parameters (the '
+            f'paper\'s G: {paper.GENERATOR_PARAMS / 1000:g}K).')
+  if 'discriminator_params' in results:
+    return (f'Generator {results["generator_params"]:,} parameters, '
+            f'discriminator {results["discriminator_params"]:,} '
+            f'{paper_counts}.')
+  return (f'Generator {results["generator_params"]:,} parameters, no '
+          f'discriminator (the paper\'s G: '
+          f'{paper.GENERATOR_PARAMS / 1000:g}K).')
+
+
 def format_table(results: Dict[str, Any]) -> str:
   """Markdown table: our AUROC per class, mean and SD, beside the paper."""
   dataset = results['dataset']
-  lines = [f'# {dataset}: AUROC (%) with each class as normal', '',
+  model = results.get('model', 'gan')
+  title = dataset if model == 'gan' else f'{dataset}, {MODEL_TITLES[model]}'
+  lines = [f'# {title}: AUROC (%) with each class as normal', '',
            '| normal class | name | AUROC (%) |', '|---:|---|---:|']
   for key, value in results['per_class'].items():
     lines.append(f'| {key} | {results["class_names"][key]} | {value:.2f} |')
@@ -152,11 +176,8 @@ def format_table(results: Dict[str, Any]) -> str:
   train = results['config']['train']
   timings = results['timings']
   lines += [
-      '', f'SD is the population standard deviation over classes. '
-      f'Generator {results["generator_params"]:,} parameters, discriminator '
-      f'{results["discriminator_params"]:,} (paper: '
-      f'{paper.GENERATOR_PARAMS / 1000:g}K, '
-      f'{paper.DISCRIMINATOR_PARAMS / 1000:g}K).',
+      '', 'SD is the population standard deviation over classes. '
+      f'{_parameter_line(results)}',
       f'Training: {train["epochs"]} epochs, batch {train["batch_size"]}, '
       f'lr {train["learning_rate"]:g} (x{train["lr_decay_factor"]:g} every '
       f'{train["lr_decay_epochs"]} epochs), Adam betas '

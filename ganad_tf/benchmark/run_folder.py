@@ -8,7 +8,8 @@
                        validation split also every score kind on
                        validation (validation_scores_<kind>,
                        validation_labels) and test (test_scores_<kind>)
-  class_NN/generator.keras  the trained generator (for figures and reuse)
+  class_NN/generator.keras  the trained generator (for figures and reuse);
+                       classifier.keras for --model=classifier
   class_NN/checkpoints, class_NN/summaries
 
 A rerun of the same command skips finished classes, resumes unfinished ones
@@ -30,6 +31,12 @@ TABLE_FILE = 'table.md'
 RESULT_FILE = 'result.json'
 SCORES_FILE = 'scores.npz'
 GENERATOR_FILE = 'generator.keras'
+CLASSIFIER_FILE = 'classifier.keras'
+
+
+def model_file(kind: str) -> str:
+  """The saved scoring network's file name for a model kind."""
+  return CLASSIFIER_FILE if kind == 'classifier' else GENERATOR_FILE
 
 
 def class_dir(output_dir: str, normal_class: int) -> str:

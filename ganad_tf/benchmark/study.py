@@ -61,6 +61,9 @@ SETTINGS: Dict[str, Union[Changes, Callable[[BenchmarkConfig], Changes]]] = {
     'lr_3e-4': {'train': {'learning_rate': 3e-4}},
     'lr_3e-3': {'train': {'learning_rate': 3e-3}},
     'paper_augmentation': {'train': {'augment': 'paper'}},
+    # The baselines, on the base's data, schedule and seed.
+    'classifier': {'model': {'kind': 'classifier'}},
+    'autoencoder': {'model': {'kind': 'autoencoder'}},
 }
 
 
@@ -123,6 +126,9 @@ def run_study(base: BenchmarkConfig, settings: Sequence[str], output_dir: str,
     rows.append({
         'setting': name,
         'changes': setting_changes(base, name),
+        'score': outcome['config']['eval']['score'] if outcome.get(
+            'model', 'gan') != 'classifier' else config_lib.CLASSIFIER_SCORE,
+        'train_auroc': {c: d.get('train_auroc') for c, d in details.items()},
         'validation_auroc': {c: d['validation_auroc_by_score']
                              for c, d in details.items()},
         # Absent in class results written before it was recorded.
@@ -139,6 +145,10 @@ def run_study(base: BenchmarkConfig, settings: Sequence[str], output_dir: str,
   return results
 
 
+def _mean_or_na(values: Sequence[Optional[float]]) -> str:
+  return 'n/a' if None in values else f'{np.mean(values):.2f}'
+
+
 def format_table(results: Dict[str, Any]) -> str:
   """One row per setting: validation AUROC per class and score, mean."""
   classes = list(results['class_names'])
@@ -146,19 +156,27 @@ def format_table(results: Dict[str, Any]) -> str:
   lines = ['# Study on validation data', '',
            'Validation AUROC (validation carved from the training split) '
            'per class, by anomaly score: mean L1 (the paper\'s) / L2 / '
-           'worst patch. Test AUROC (mean L1) is for information only and '
-           'chose nothing.', '',
-           f'| setting | {head} | mean (val) | mean test (info) | minutes |',
-           '|---|' + '---:|' * (len(classes) + 3)]
+           'worst patch; the classifier baseline has one score, its logit. '
+           'Means are of each row\'s own score (--score; the logit). Train '
+           'AUROC (a fixed sample of the training images) shows '
+           'over-fitting; test AUROC is for information only. Neither chose '
+           'anything.', '',
+           f'| setting | {head} | mean (val) | mean train (diag.) | '
+           'mean test (info) | minutes |',
+           '|---|' + '---:|' * (len(classes) + 4)]
   for row in results['rows']:
+    main = row.get('score', 'l1')  # rows written before it was recorded
+    kinds = [kind for kind in SCORES + (config_lib.CLASSIFIER_SCORE,)
+             if kind in row['validation_auroc'][classes[0]]]
     cells = [' / '.join(f'{row["validation_auroc"][c][s]:.2f}'
-                        for s in SCORES) for c in classes]
-    val_mean = np.mean([row['validation_auroc'][c]['l1'] for c in classes])
-    tests = [row['test_auroc'][c].get('l1') for c in classes]
-    test_mean = ('n/a' if None in tests else f'{np.mean(tests):.2f}')
-    lines.append(f'| {row["setting"]} | ' + ' | '.join(cells) +
-                 f' | {val_mean:.2f} | {test_mean} | '
-                 f'{row["minutes"]:.1f} |')
+                        for s in kinds) for c in classes]
+    val_mean = np.mean([row['validation_auroc'][c][main] for c in classes])
+    train = row.get('train_auroc', {})
+    lines.append(
+        f'| {row["setting"]} | ' + ' | '.join(cells) + f' | {val_mean:.2f} | '
+        f'{_mean_or_na([train.get(c) for c in classes])} | '
+        f'{_mean_or_na([row["test_auroc"][c].get(main) for c in classes])} | '
+        f'{row["minutes"]:.1f} |')
   noise = seed_noise(results)
   if noise:
     lines += ['', noise]

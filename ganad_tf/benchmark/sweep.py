@@ -25,11 +25,16 @@ from ganad_tf.benchmark import run_folder
 from ganad_tf.benchmark.class_runner import ClassRunner, TrainerCache
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import distribute
+from ganad_tf.core import config as config_lib
 from ganad_tf.core.config import fingerprint
 from ganad_tf.errors import ConfigError
 from ganad_tf.progress import format_duration
 
 logger = logging.getLogger('ganad_tf')
+
+# Every sweep table's reference row: the baseline a user would try first,
+# trained on the same data with the same schedule, in this sub-folder.
+BASELINE = 'classifier'
 
 
 @dataclasses.dataclass
@@ -149,3 +154,23 @@ def write_summary(output_dir: str, json_name: str, results: Dict[str, Any],
   if results.get('command'):
     table += f'\n```\n{results["command"]}\n```\n'
   io_utils.write_text(os.path.join(output_dir, 'table.md'), table)
+
+
+def add_baseline(configs: Dict[str, BenchmarkConfig], base: BenchmarkConfig,
+                 output_dir: str) -> str:
+  """Adds the BASELINE run of `base` to a sweep's configs; its folder."""
+  folder = os.path.join(output_dir, BASELINE)
+  configs[folder] = config_lib.replace(base, model={'kind': BASELINE})
+  return folder
+
+
+def baseline_entry(outcome: Dict[str, Any]) -> Dict[str, Any]:
+  """What a sweep table shows of the baseline run: AUROC per class, mean,
+  SD, and with a validation split the mean validation AUROC."""
+  details = outcome['per_class_detail'].values()
+  validation = [d['validation_auroc'] for d in details
+                if 'validation_auroc' in d]
+  return {'model': outcome['model'], 'per_class': outcome['per_class'],
+          'mean': outcome['mean'], 'std': outcome['std'],
+          'validation_auroc': (float(sum(validation) / len(validation))
+                               if validation else None)}

@@ -25,6 +25,12 @@ GROUP_SCHEDULES = ('random', 'proportional')
 GENERATOR_OPTIMIZERS = ('shared', 'per_group')
 LATENT_TARGETS = ('joint', 'stop_gradient')
 SCORES = ('l1', 'l2', 'patch')
+# What is trained: the paper's method, or one of the two baselines a user
+# would try first (a supervised CNN; G as a plain auto-encoder).
+MODEL_KINDS = ('gan', 'classifier', 'autoencoder')
+# The classifier's one score: its logit for "anomaly" (the probability's
+# order, without float32 saturation ties near 1).
+CLASSIFIER_SCORE = 'logit'
 
 
 @dataclasses.dataclass
@@ -77,6 +83,12 @@ NORMAL_WEIGHTS = WEIGHT_NAMES[:4]
 ANOMALY_WEIGHTS = WEIGHT_NAMES[4:]
 
 
+def autoencoder_weights(weights: LossWeights) -> LossWeights:
+  """The weights of --model=autoencoder: reconstruction alone."""
+  return LossWeights(**{name: (getattr(weights, name) if name == 'recon'
+                               else 0.0) for name in WEIGHT_NAMES})
+
+
 def anomaly_group_on(losses_on: Sequence[str]) -> bool:
   """Whether training with these losses on uses the anomaly loss group
   (and so needs anomaly images): the one answer to that question."""
@@ -85,9 +97,16 @@ def anomaly_group_on(losses_on: Sequence[str]) -> bool:
 
 @dataclasses.dataclass
 class ModelConfig:
-  """Network widths and layer choices.
+  """What is trained, and its widths and layer choices.
 
   Attributes:
+    kind: 'gan' (default): the paper's method, G with D_normal and
+      D_anomaly. 'classifier': a supervised CNN on the same labelled,
+      balanced training images, trained with binary cross-entropy; its
+      score is the anomaly logit (`models.build_classifier`: G's encoder at
+      1.5x width, the same size as G). 'autoencoder': G trained with the L1
+      reconstruction loss on normal images alone (Table 6's first row);
+      its other loss weights are set to 0 whatever was passed.
     base_channels: width of the first encoder layer; layers double from it.
       8 reproduces the paper's per-layer parameter counts exactly
       (97,755 for G and ~76.4K for D on 32x32x3).
@@ -101,11 +120,13 @@ class ModelConfig:
     disc_final_channels: channels of the fifth discriminator convolution;
       32 makes that layer 4*4*64*32 = 32,768 weights, the paper's 32.77K.
   """
+  kind: str = 'gan'
   base_channels: int = 8
   norm: str = 'instance'
   disc_final_channels: int = 32
 
   def validate(self):
+    check_choice('model', self.kind, MODEL_KINDS)
     check_choice('norm', self.norm, NORMALIZATIONS)
     if self.base_channels < 1 or self.disc_final_channels < 1:
       raise ConfigError('base_channels and disc_final_channels must be >= 1.')
@@ -301,6 +322,14 @@ class CoreConfig:
   weights: LossWeights = dataclasses.field(default_factory=LossWeights)
   train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
 
+  def __post_init__(self):
+    # The one place a model kind fixes loss weights, so that the saved
+    # config says what was trained.
+    if (isinstance(self.model, ModelConfig) and
+        isinstance(self.weights, LossWeights) and
+        self.model.kind == 'autoencoder'):
+      self.weights = autoencoder_weights(self.weights)
+
   def validate(self, image_size: Optional[int] = None):
     """Checks every section (a `data` section first); the patch settings
     against image_size, by default the data section's image_size."""
@@ -366,6 +395,7 @@ NON_RESULT_FIELDS = {
 # Fields added after runs were committed: left out of the fingerprint while
 # at their default, so that those runs keep their identity and resume.
 OMITTED_AT_DEFAULT = {
+    'model': {'kind': 'gan'},
     'train': {'generator_optimizers': 'shared', 'latent_target': 'joint',
               'disc_steps': 1, 'min_steps': 0},
     'data': {'kmeans_quotas': 'proportional', 'train_per_class': None},

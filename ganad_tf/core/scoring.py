@@ -2,6 +2,7 @@
 
 The anomaly score is the reconstruction error (paper Sec. 3.1); the
 per-pixel error map, averaged over channels, shows where the anomaly is.
+The supervised baseline (`--model=classifier`) scores by its logit.
 """
 
 from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
@@ -13,7 +14,7 @@ import tensorflow as tf
 from ganad_tf.core import losses
 from ganad_tf.core import metrics
 from ganad_tf.data.checks import check_model_batch
-from ganad_tf.core.config import SCORES, CoreConfig
+from ganad_tf.core.config import CLASSIFIER_SCORE, SCORES, CoreConfig
 from ganad_tf.errors import ConfigError
 
 
@@ -93,12 +94,39 @@ class Scorer:
 
   def scores_and_reconstructions(
       self, images: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    # (The classifier's Scorer has no reconstructions.)
     """Scores (N,) and reconstructions (N, H, W, C) of `images`."""
     def fn(batch):
       scores, reconstructions = self._run(batch)
       return [scores.numpy(), reconstructions.numpy()]
     scores, reconstructions = self._batches(images, fn)
     return scores, reconstructions
+
+
+class ClassifierScorer(Scorer):
+  """A Scorer whose score is the classifier's anomaly logit.
+
+  Args:
+    classifier: a trained `models.build_classifier` model.
+    batch_size: images per compiled call; the last batch is padded.
+  """
+
+  def __init__(self, classifier: keras.Model, batch_size: int = 256,
+               jit_compile: bool = False):
+    # pylint: disable=super-init-not-called
+    self.generator = classifier  # what `_batches` checks shapes against
+    self.batch_size = batch_size
+    self.kind = CLASSIFIER_SCORE
+
+    def run(images):
+      return (classifier(images, training=False)[:, 0],)
+
+    self._run = tf.function(run, jit_compile=jit_compile,
+                            reduce_retracing=True, autograph=False)
+
+  def scores_and_reconstructions(self, images):
+    raise ConfigError('A classifier has no reconstructions or error maps; '
+                      'use scores().')
 
 
 def weights_are_finite(model: keras.Model) -> bool:
@@ -108,21 +136,29 @@ def weights_are_finite(model: keras.Model) -> bool:
 
 
 class KindScorers:
-  """One compiled Scorer per score kind, all of one generator.
+  """One compiled Scorer per score kind, all of one model.
 
   How a split is scored by every kind (the benchmark's results, AUROC
   against epoch, scripts): each Scorer traces once, and new weights set on
-  the generator (snapshots) need no retracing.
+  the model (snapshots) need no retracing.
 
   Args:
-    generator: the generator to score with.
-    config: gives the inference batch size and the patch score's patch.
-    kinds: score kinds, see `score_batch`.
+    model: the generator to score with, or for `config.model.kind ==
+      'classifier'` the classifier (whose one kind is CLASSIFIER_SCORE).
+    config: gives the model kind, the inference batch size, the main score
+      and the patch score's patch.
+    kinds: a generator's score kinds, see `score_batch`.
   """
 
-  def __init__(self, generator: keras.Model, config: CoreConfig,
+  def __init__(self, model: keras.Model, config: CoreConfig,
                kinds: Sequence[str] = SCORES):
-    self.by_kind = {kind: Scorer(generator, config.eval.batch_size, kind,
+    if config.model.kind == 'classifier':
+      self.main = CLASSIFIER_SCORE
+      self.by_kind = {CLASSIFIER_SCORE: ClassifierScorer(
+          model, config.eval.batch_size)}
+      return
+    self.main = config.eval.score
+    self.by_kind = {kind: Scorer(model, config.eval.batch_size, kind,
                                  config.train.patch_size,
                                  config.train.patch_stride)
                     for kind in kinds}

@@ -79,7 +79,10 @@ class StepSpec:
     return cls(
         image_shape=tuple(int(v) for v in image_shape),
         batch_size=train.batch_size,
-        losses_on=config.weights.losses_on(),
+        # The classifier has no generator losses; its graph is the same
+        # whatever weights a config carries.
+        losses_on=(() if config.model.kind == 'classifier' else
+                   config.weights.losses_on()),
         patch_size=train.patch_size, patch_stride=train.patch_stride,
         top_patches=train.top_patches,
         augmentation=augment_lib.resolve(train.augment, dataset),
@@ -292,13 +295,11 @@ def pass_order(run: RunState, group: int, pass_index, count, cache: bool):
   return tf.cond(is_current, lambda: cached, refresh)
 
 
-def next_batch(images, group: int, spec: StepSpec, run: RunState, step_seed):
-  """The group's next (global) batch, augmented.
-
-  Batches are successive slices of the pass order; a group smaller than a
-  batch repeats images within the batch.
-  """
-  count = tf.shape(images, out_type=tf.int64)[0]
+def batch_positions(count, group: int, spec: StepSpec, run: RunState):
+  """Indices into a group of `count` images of the group's next (global)
+  batch: successive slices of the pass order; a group smaller than a batch
+  repeats images within the batch."""
+  count = tf.cast(count, tf.int64)
   batch = spec.batch_size
   batches_per_pass = tf.maximum(count // batch, 1)
   drawn = run.group_batches[group]
@@ -306,7 +307,11 @@ def next_batch(images, group: int, spec: StepSpec, run: RunState, step_seed):
                      cache=not spec.jit_compile)
   positions = ((drawn % batches_per_pass) * batch +
                tf.range(batch, dtype=tf.int64)) % count
-  batch_images = tf.gather(images, tf.gather(order, positions))
+  return tf.gather(order, positions)
+
+
+def augment_batch(batch_images, spec: StepSpec, step_seed):
+  """The step's augmentation of a gathered batch (none if switched off)."""
   augmenter = augment_lib.make_augmenter(spec.augmentation)
   if augmenter is None:
     return batch_images
@@ -314,9 +319,16 @@ def next_batch(images, group: int, spec: StepSpec, run: RunState, step_seed):
       step_seed, _AUGMENT_DRAW))
 
 
+def next_batch(images, group: int, spec: StepSpec, run: RunState, step_seed):
+  """The group's next (global) batch, augmented."""
+  indices = batch_positions(tf.shape(images, out_type=tf.int64)[0], group,
+                            spec, run)
+  return augment_batch(tf.gather(images, indices), spec, step_seed)
+
+
 # The step -----------------------------------------------------------------
 
-def _replica_slice(images, spec: StepSpec):
+def replica_slice(images, spec: StepSpec):
   if spec.num_replicas == 1:
     return images
   replica = tf.distribute.get_replica_context().replica_id_in_sync_group
@@ -324,7 +336,7 @@ def _replica_slice(images, spec: StepSpec):
                 (replica + 1) * spec.replica_batch]
 
 
-def _mean_over_replicas(strategy, spec: StepSpec, per_replica):
+def mean_over_replicas(strategy, spec: StepSpec, per_replica):
   """Averages replica results (each replica's gradients are of its share of
   the batch mean, so the average is the gradient of the global mean)."""
   if spec.num_replicas == 1:
@@ -359,8 +371,8 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
     def extra_disc_step(batch, finite_so_far):
       # disc_steps > 1: D-only updates on this batch before the joint one.
       # From the first non-finite one on, nothing more is applied.
-      loss, grads = _mean_over_replicas(strategy, spec, strategy.run(
-          lambda b: disc_only_gradients(networks, _replica_slice(b, spec),
+      loss, grads = mean_over_replicas(strategy, spec, strategy.run(
+          lambda b: disc_only_gradients(networks, replica_slice(b, spec),
                                         group), args=(batch,)))
       finite = tf.logical_and(finite_so_far, all_finite(loss, grads))
       with tf.control_dependencies([tf.cond(
@@ -375,9 +387,9 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
       with tf.control_dependencies([extra_finite]):
         per_replica = strategy.run(
             lambda b: group_gradients(networks, spec, run,
-                                      _replica_slice(b, spec), group),
+                                      replica_slice(b, spec), group),
             args=(batch,))
-      vector, gen_grads, disc_grads = _mean_over_replicas(
+      vector, gen_grads, disc_grads = mean_over_replicas(
           strategy, spec, per_replica)
       finite = tf.logical_and(
           extra_finite, all_finite(vector, list(gen_grads) + list(disc_grads)))
@@ -405,14 +417,21 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
   return vector, finite, is_normal
 
 
-def train_loop(networks: Networks, optimizers: Optimizers, spec: StepSpec,
-               run: RunState, num_steps, normal_images, anomaly_images,
-               strategy: Optional[tf.distribute.Strategy] = None
-               ) -> Dict[str, tf.Tensor]:
-  """Runs up to num_steps steps in the graph; stops at a non-finite one.
+def run_steps(step_fn, run: RunState, num_steps, num_reported: int
+              ) -> Dict[str, tf.Tensor]:
+  """Runs up to num_steps calls of `step_fn` in the graph; stops at the
+  first non-finite one.
+
+  Args:
+    step_fn: () -> (loss vector of num_reported values, finite flag,
+      is_normal flag); a step that is not finite must change nothing.
+    run: the run's state (its step counter names a bad step).
+    num_steps: int64 scalar.
+    num_reported: length of the loss vector.
 
   Returns:
-    sums: (2, len(REPORTED_NAMES)) loss sums per group over finite steps;
+    sums: (2, num_reported) loss sums per group (row NORMAL_GROUP,
+      ANOMALY_GROUP) over finite steps;
     counts: (2,) finite steps per group;
     bad_step: the first non-finite step, or -1;
     bad_losses: the loss vector of that step.
@@ -424,9 +443,7 @@ def train_loop(networks: Networks, optimizers: Optimizers, spec: StepSpec,
   def body(i, sums, counts, bad_step, bad_losses):
     step = run.step.read_value()
     with tf.control_dependencies([step]):
-      vector, finite, is_normal = train_step(
-          networks, optimizers, spec, run, normal_images, anomaly_images,
-          strategy)
+      vector, finite, is_normal = step_fn()
     group = tf.one_hot(tf.where(is_normal, NORMAL_GROUP, ANOMALY_GROUP), 2)
     ok = tf.cast(finite, tf.float32)
     return (i + 1, sums + ok * group[:, None] * vector[None, :],
@@ -435,8 +452,19 @@ def train_loop(networks: Networks, optimizers: Optimizers, spec: StepSpec,
 
   _, sums, counts, bad_step, bad_losses = tf.while_loop(
       keep_going, body,
-      (tf.constant(0, tf.int64), tf.zeros([2, len(REPORTED_NAMES)]),
-       tf.zeros([2]), tf.constant(-1, tf.int64),
-       tf.zeros([len(REPORTED_NAMES)])))
+      (tf.constant(0, tf.int64), tf.zeros([2, num_reported]),
+       tf.zeros([2]), tf.constant(-1, tf.int64), tf.zeros([num_reported])))
   return {'sums': sums, 'counts': counts, 'bad_step': bad_step,
           'bad_losses': bad_losses}
+
+
+def train_loop(networks: Networks, optimizers: Optimizers, spec: StepSpec,
+               run: RunState, num_steps, normal_images, anomaly_images,
+               strategy: Optional[tf.distribute.Strategy] = None
+               ) -> Dict[str, tf.Tensor]:
+  """Runs up to num_steps GAN steps in the graph (see `run_steps`); the
+  loss vector is in REPORTED_NAMES order."""
+  return run_steps(
+      lambda: train_step(networks, optimizers, spec, run, normal_images,
+                         anomaly_images, strategy),
+      run, num_steps, len(REPORTED_NAMES))

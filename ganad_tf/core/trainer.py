@@ -19,10 +19,12 @@ import re
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import keras
 import numpy as np
 import tensorflow as tf
 
 from ganad_tf.core import checkpoints as checkpoints_lib
+from ganad_tf.core import classifier_step
 from ganad_tf.core import distribute
 from ganad_tf import io_utils
 from ganad_tf.core import models
@@ -32,12 +34,11 @@ from ganad_tf.core.config import WEIGHT_NAMES, CoreConfig
 from ganad_tf.errors import ConfigError, DatasetError, NonFiniteLossError
 from ganad_tf.core.optimizer import Adam
 from ganad_tf.progress import ProgressLogger
-from ganad_tf.core.train_step import (ANOMALY_GROUP, ANOMALY_REPORTED,
-                                      NORMAL_GROUP, NORMAL_REPORTED,
+from ganad_tf.core.classifier_step import CLASSIFIER_REPORTED
+from ganad_tf.core.train_step import (ANOMALY_REPORTED, NORMAL_REPORTED,
                                       REPORTED_NAMES, StepSpec)
 
 logger = logging.getLogger('ganad_tf')
-_INDEX = {name: i for i, name in enumerate(REPORTED_NAMES)}
 
 
 @dataclasses.dataclass
@@ -62,15 +63,176 @@ def structure_key(config: CoreConfig, image_shape: Sequence[int],
   return (spec, dataclasses.astuple(config.model))
 
 
+class GanGraph:
+  """The paper's networks (G, D_normal, D_anomaly), one Adam each (two for
+  G with generator_optimizers='per_group') and the compiled GAN loop."""
+
+  reported_names = REPORTED_NAMES
+  group_reported = (NORMAL_REPORTED, ANOMALY_REPORTED)
+
+  def __init__(self, spec: StepSpec, model_config, learning_rate: float,
+               run: train_step.RunState, strategy: tf.distribute.Strategy):
+    self.spec = spec
+    shape, cfg = spec.image_shape, model_config
+    generator = models.build_generator(shape, cfg.base_channels, cfg.norm)
+    self.networks = train_step.Networks(
+        generator=generator, encoder=models.latent_encoder(generator),
+        disc_normal=models.build_discriminator(
+            shape, cfg.base_channels, cfg.norm, cfg.disc_final_channels,
+            name='disc_normal'),
+        disc_anomaly=models.build_discriminator(
+            shape, cfg.base_channels, cfg.norm, cfg.disc_final_channels,
+            name='disc_anomaly'))
+    adam = _adam_factory(spec, learning_rate)
+    per_group = spec.generator_optimizers == 'per_group'
+    self.optimizers = train_step.Optimizers(
+        generator=adam('generator', generator),
+        disc_normal=adam('disc_normal', self.networks.disc_normal),
+        disc_anomaly=adam('disc_anomaly', self.networks.disc_anomaly),
+        generator_anomaly=(adam('generator_anomaly', generator)
+                           if per_group else None))
+    # Checkpoint names: older checkpoints are read by these names.
+    self.tracked = dict(
+        generator=generator, disc_normal=self.networks.disc_normal,
+        disc_anomaly=self.networks.disc_anomaly,
+        gen_optimizer=self.optimizers.generator,
+        disc_normal_optimizer=self.optimizers.disc_normal,
+        disc_anomaly_optimizer=self.optimizers.disc_anomaly)
+    if per_group:
+      self.tracked['gen_anomaly_optimizer'] = self.optimizers.generator_anomaly
+    networks, optimizers = self.networks, self.optimizers
+
+    def loop(num_steps, normal_images, anomaly_images):
+      # In scope, so that optimizers update every replica's copy.
+      with strategy.scope():
+        return train_step.train_loop(networks, optimizers, spec, run,
+                                     num_steps, normal_images,
+                                     anomaly_images, strategy)
+    self.loop = _compile(loop, spec)
+
+  @property
+  def models(self) -> Tuple[keras.Model, ...]:
+    """The networks a run starts from fresh weights."""
+    return (self.networks.generator, self.networks.disc_normal,
+            self.networks.disc_anomaly)
+
+  @property
+  def all_optimizers(self) -> List[Adam]:
+    return [o for o in self.optimizers if o is not None]
+
+  @property
+  def scoring_model(self) -> keras.Model:
+    return self.networks.generator
+
+  @property
+  def needs_anomalies(self) -> bool:
+    return self.spec.uses_anomaly_group
+
+  def loop_inputs(self, normal_images, anomaly_images):
+    # An unused anomaly group still needs one image for the signature.
+    return (tf.constant(normal_images),
+            tf.constant(anomaly_images if len(anomaly_images) else
+                        normal_images[:1]))
+
+  def parameter_counts(self) -> Dict[str, int]:
+    """G's count, and one D's when a discriminator is trained."""
+    counts = {'generator_params': models.count_trainable_params(
+        self.networks.generator)}
+    if self.spec.uses('adv') or self.spec.uses('anomaly_adv'):
+      counts['discriminator_params'] = models.count_trainable_params(
+          self.networks.disc_normal)
+    return counts
+
+
+class ClassifierGraph:
+  """The supervised baseline (`--model=classifier`): one CNN, one Adam and
+  the compiled classifier loop (`classifier_step`)."""
+
+  reported_names = CLASSIFIER_REPORTED
+  group_reported = (CLASSIFIER_REPORTED, ())
+  needs_anomalies = True
+
+  def __init__(self, spec: StepSpec, model_config, learning_rate: float,
+               run: train_step.RunState, strategy: tf.distribute.Strategy):
+    self.spec = spec
+    self.classifier = models.build_classifier(spec.image_shape,
+                                              model_config.base_channels)
+    self.optimizer = _adam_factory(spec, learning_rate)('classifier',
+                                                        self.classifier)
+    self.tracked = dict(classifier=self.classifier,
+                        classifier_optimizer=self.optimizer)
+    classifier, optimizer = self.classifier, self.optimizer
+
+    def loop(num_steps, images, labels):
+      with strategy.scope():
+        return classifier_step.classifier_loop(
+            classifier, optimizer, spec, run, num_steps, images, labels,
+            strategy)
+    self.loop = _compile(loop, spec, tf.TensorSpec([None], tf.float32))
+
+  @property
+  def models(self) -> Tuple[keras.Model, ...]:
+    return (self.classifier,)
+
+  @property
+  def all_optimizers(self) -> List[Adam]:
+    return [self.optimizer]
+
+  @property
+  def scoring_model(self) -> keras.Model:
+    return self.classifier
+
+  def loop_inputs(self, normal_images, anomaly_images):
+    """One labelled pool: normal 0, anomaly 1."""
+    labels = np.concatenate([np.zeros(len(normal_images), np.float32),
+                             np.ones(len(anomaly_images), np.float32)])
+    return (tf.constant(np.concatenate([normal_images, anomaly_images])),
+            tf.constant(labels))
+
+  def parameter_counts(self) -> Dict[str, int]:
+    return {'classifier_params': models.count_trainable_params(
+        self.classifier)}
+
+
+GRAPHS = {'gan': GanGraph, 'autoencoder': GanGraph,
+          'classifier': ClassifierGraph}
+
+
+def _adam_factory(spec: StepSpec, learning_rate: float):
+  def adam(name: str, model: keras.Model) -> Adam:
+    return Adam(model.trainable_variables, learning_rate, spec.adam_beta1,
+                spec.adam_beta2, spec.adam_epsilon, name=f'{name}_optimizer')
+  return adam
+
+
+def _compile(loop, spec: StepSpec, second_input: Optional[tf.TensorSpec] = None):
+  """`loop(num_steps, images, second)` as one tf.function; it captures only
+  frozen or variable state, so later runs never retrace it.
+
+  The images are arguments, not variables: a variable that is gathered
+  from is copied whole on every later read (TF's copy-on-read mode), which
+  cost ~9 ms per step at 5,000 images. autograph=False: the loop is
+  explicit tf.while_loop/tf.cond, and AutoGraph would cost seconds.
+  """
+  image_spec = tf.TensorSpec((None,) + spec.image_shape, tf.float32)
+  return tf.function(
+      loop, autograph=False, jit_compile=spec.jit_compile,
+      input_signature=[tf.TensorSpec([], tf.int64), image_spec,
+                       second_input or image_spec])
+
+
 class Trainer:
-  """The three networks, their optimizers and the compiled training loop.
+  """A model's networks, optimizers and compiled loop, and the loop around
+  it: schedule, checkpoints, summaries, progress.
 
   Args:
-    config: the core configuration. What `structure_key` holds (which
-      losses are on, batch size, patch settings, augmentation, model, Adam
-      constants, generator_optimizers, latent_target, disc_steps) is fixed
-      for the Trainer's life; weights' values, seed, epochs, min_steps and
-      learning rates can change between `fit` calls.
+    config: the core configuration; `config.model.kind` picks the graph
+      (GanGraph for 'gan' and 'autoencoder', ClassifierGraph). What
+      `structure_key` holds (model, which losses are on, batch size, patch
+      settings, augmentation, Adam constants, generator_optimizers,
+      latent_target, disc_steps) is fixed for the Trainer's life; weights'
+      values, seed, epochs, min_steps and learning rates can change between
+      `fit` calls.
     image_shape: (H, W, C) of the training images, H == W, multiple of 16.
     dataset: dataset name, used to pick the paper's augmentation.
     strategy: a tf.distribute strategy (MirroredStrategy for several local
@@ -99,31 +261,17 @@ class Trainer:
     self.dataset = dataset
     self.key = structure_key(config, image_shape, dataset, replicas)
     self.spec: StepSpec = self.key[0]
-    self.model_config = config.model
-    with self.strategy.scope():
-      self.networks = self._build_networks()
-      def adam(name, model):
-        return Adam(model.trainable_variables, config.train.learning_rate,
-                    self.spec.adam_beta1, self.spec.adam_beta2,
-                    self.spec.adam_epsilon, name=f'{name}_optimizer')
-      per_group = self.spec.generator_optimizers == 'per_group'
-      self.optimizers = train_step.Optimizers(
-          generator=adam('generator', self.networks.generator),
-          disc_normal=adam('disc_normal', self.networks.disc_normal),
-          disc_anomaly=adam('disc_anomaly', self.networks.disc_anomaly),
-          generator_anomaly=(adam('generator_anomaly', self.networks.generator)
-                             if per_group else None))
+    self.kind = config.model.kind
     self.run_state = train_step.RunState()
-    tracked = dict(
-        generator=self.generator, disc_normal=self.disc_normal,
-        disc_anomaly=self.disc_anomaly,
-        gen_optimizer=self.optimizers.generator,
-        disc_normal_optimizer=self.optimizers.disc_normal,
-        disc_anomaly_optimizer=self.optimizers.disc_anomaly,
-        step=self.run_state.step, group_batches=self.run_state.group_batches)
-    if per_group:
-      tracked['gen_anomaly_optimizer'] = self.optimizers.generator_anomaly
-    self.checkpoint = tf.train.Checkpoint(**tracked)
+    with self.strategy.scope():
+      self.graph = GRAPHS[self.kind](self.spec, config.model,
+                                     config.train.learning_rate,
+                                     self.run_state, self.strategy)
+    self.checkpoint = tf.train.Checkpoint(
+        **self.graph.tracked, step=self.run_state.step,
+        group_batches=self.run_state.group_batches)
+    self._reported_index = {name: i for i, name in
+                            enumerate(self.graph.reported_names)}
     self._initial_weights: Dict[int, List[List[np.ndarray]]] = {}
     self.config = config  # the current run's; see fit(config=...)
     self.manager: Optional[tf.train.CheckpointManager] = None
@@ -138,41 +286,20 @@ class Trainer:
     self._log_prefix = ''
     self._run_dir: Optional[str] = None
     self._reset(config.train.seed)
-    self._compiled_loop = self._compile()
 
-  def _build_networks(self) -> train_step.Networks:
-    cfg, shape = self.model_config, self.image_shape
-    generator = models.build_generator(shape, cfg.base_channels, cfg.norm)
-    return train_step.Networks(
-        generator=generator, encoder=models.latent_encoder(generator),
-        disc_normal=models.build_discriminator(
-            shape, cfg.base_channels, cfg.norm, cfg.disc_final_channels,
-            name='disc_normal'),
-        disc_anomaly=models.build_discriminator(
-            shape, cfg.base_channels, cfg.norm, cfg.disc_final_channels,
-            name='disc_anomaly'))
+  def _gan(self) -> GanGraph:
+    if not isinstance(self.graph, GanGraph):
+      raise ConfigError(f'A {self.kind!r} model has no generator or '
+                        'discriminators; use `scoring_model`.')
+    return self.graph
 
-  def _compile(self):
-    """The in-graph loop as one tf.function; it captures only frozen or
-    variable state, so later runs never retrace it."""
-    networks, optimizers, spec = self.networks, self.optimizers, self.spec
-    run, strategy = self.run_state, self.strategy
+  @property
+  def networks(self) -> train_step.Networks:
+    return self._gan().networks
 
-    def loop(num_steps, normal_images, anomaly_images):
-      # In scope, so that optimizers update every replica's copy.
-      with strategy.scope():
-        return train_step.train_loop(networks, optimizers, spec, run,
-                                     num_steps, normal_images,
-                                     anomaly_images, strategy)
-
-    # The images are arguments, not variables: a variable that is gathered
-    # from is copied whole on every later read (TF's copy-on-read mode),
-    # which cost ~9 ms per step at 5,000 images. autograph=False: the loop
-    # is explicit tf.while_loop/tf.cond, and AutoGraph would cost seconds.
-    image_spec = tf.TensorSpec((None,) + self.image_shape, tf.float32)
-    return tf.function(
-        loop, autograph=False, jit_compile=spec.jit_compile,
-        input_signature=[tf.TensorSpec([], tf.int64), image_spec, image_spec])
+  @property
+  def optimizers(self) -> train_step.Optimizers:
+    return self._gan().optimizers
 
   @property
   def generator(self):
@@ -195,19 +322,29 @@ class Trainer:
     return self.optimizers.generator
 
   @property
+  def scoring_model(self) -> keras.Model:
+    """The network that scores images: G, or the classifier."""
+    return self.graph.scoring_model
+
+  @property
   def step(self) -> tf.Variable:
     return self.run_state.step
 
+  @property
+  def _compiled_loop(self):
+    return self.graph.loop
+
   def _models(self):
-    return (self.generator, self.disc_normal, self.disc_anomaly)
+    return self.graph.models
 
   def _all_optimizers(self) -> List[Adam]:
-    return [o for o in self.optimizers if o is not None]
+    return self.graph.all_optimizers
 
   # Per-run state -------------------------------------------------------------
 
   def initial_weights(self, seed: int) -> List[List[np.ndarray]]:
-    """The weights of G, D_normal and D_anomaly at the start of a run."""
+    """The weights of the graph's `models` (G, D_normal, D_anomaly; or the
+    classifier) at the start of a run."""
     if seed not in self._initial_weights:
       self._initial_weights[seed] = [models.initial_weights(m, seed)
                                      for m in self._models()]
@@ -266,9 +403,12 @@ class Trainer:
         normal_images, 'Normal training images', self.image_shape)
     if not len(normal_images):
       raise DatasetError('There are no normal training images.')
-    if self.spec.uses_anomaly_group:
+    if self.graph.needs_anomalies:
       if not len(anomaly_images):
         raise DatasetError(
+            'The classifier needs anomaly training images (it learns normal '
+            'against anomaly); supply anomalies, or use --model=autoencoder.'
+            if self.kind == 'classifier' else
             'The anomaly loss group is on but there are no anomaly training '
             'images. Supply anomalies, or switch the group off with '
             '--w_abc=0 --w_anomaly_adv=0.')
@@ -282,7 +422,7 @@ class Trainer:
     self._counts = (len(normal_images), len(anomaly_images))
     used = sum(self._counts)
     if not self.spec.uses_anomaly_group:
-      normal_prob = 1.0
+      normal_prob = 1.0  # also the classifier's: its steps use one pool
     elif train.group_schedule == 'proportional':
       normal_prob = len(normal_images) / used
     else:
@@ -295,9 +435,7 @@ class Trainer:
     self.run_state.loss_weights.assign([getattr(config.weights, name)
                                         for name in WEIGHT_NAMES])
     self.run_state.normal_prob.assign(normal_prob)
-    images = (tf.constant(normal_images),
-              tf.constant(anomaly_images if len(anomaly_images) else
-                          normal_images[:1]))
+    images = self.graph.loop_inputs(normal_images, anomaly_images)
     self.manager = None
     self._summary_writer = None
     self._run_dir = run_dir
@@ -347,7 +485,7 @@ class Trainer:
     train = self.config.train
     if (self._run_dir and self.is_chief() and train.snapshot_every_epochs and
         epochs_done % train.snapshot_every_epochs == 0):
-      weights = self.generator.get_weights()
+      weights = self.scoring_model.get_weights()
       io_utils.save_npz(snapshot_path(self._run_dir, epochs_done),
                         **{f'w{i:03d}': w for i, w in enumerate(weights)})
     if (epochs_done % train.checkpoint_every_epochs == 0 or
@@ -394,14 +532,13 @@ class Trainer:
         images_per_second=images_done / seconds if seconds > 0 else 0.0,
         final_losses=last_losses)
 
-  @staticmethod
-  def _mean_losses(sums: np.ndarray, counts: np.ndarray):
+  def _mean_losses(self, sums: np.ndarray, counts: np.ndarray):
     means = {}
-    for group, names in ((NORMAL_GROUP, NORMAL_REPORTED),
-                         (ANOMALY_GROUP, ANOMALY_REPORTED)):
+    for group, names in enumerate(self.graph.group_reported):
       if counts[group]:
         for name in names:
-          means[name] = float(sums[group, _INDEX[name]] / counts[group])
+          means[name] = float(sums[group, self._reported_index[name]] /
+                              counts[group])
     return means
 
   def _write_summaries(self, step: int, values: Dict[str, float], epoch: int):
@@ -413,7 +550,7 @@ class Trainer:
       tf.summary.scalar('learning_rate', self.learning_rate_at(epoch))
 
   def _raise_non_finite(self, step: int, vector: np.ndarray):
-    bad = [name for name, value in zip(REPORTED_NAMES, vector)
+    bad = [name for name, value in zip(self.graph.reported_names, vector)
            if not np.isfinite(value)]
     what = (f'loss {", ".join(bad)}' if bad else
             'a gradient (all losses were finite)' if self.spec.disc_steps == 1
@@ -434,18 +571,17 @@ class Trainer:
     normal, anomaly = self._counts
     scaled = (f' (--epochs={train.epochs} x {self.epoch_scale} to reach '
               f'--min_steps={train.min_steps})' if self.epoch_scale > 1 else '')
-    return (f'{normal} normal + {anomaly} anomaly images {self.image_shape}, '
-            f'{self.steps_per_epoch} steps/epoch x {self.epochs} epochs = '
-            f'{self.total_steps} steps{scaled}, batch {train.batch_size}, '
-            f'augmentation {self.spec.augmentation!r}, P(normal group)='
-            f'{float(self.run_state.normal_prob.numpy()):.2f}')
+    batches = (', mixed batches from one pool' if self.kind == 'classifier'
+               else f', P(normal group)='
+               f'{float(self.run_state.normal_prob.numpy()):.2f}')
+    return (f'{self.kind}: {normal} normal + {anomaly} anomaly images '
+            f'{self.image_shape}, {self.steps_per_epoch} steps/epoch x '
+            f'{self.epochs} epochs = {self.total_steps} steps{scaled}, batch '
+            f'{train.batch_size}, augmentation {self.spec.augmentation!r}'
+            f'{batches}')
 
   def parameter_counts(self) -> Dict[str, int]:
-    return {
-        'generator_params': models.count_trainable_params(self.generator),
-        'discriminator_params': models.count_trainable_params(
-            self.disc_normal),
-    }
+    return self.graph.parameter_counts()
 
 
 # The one description of the snapshot layout: run_dir/snapshots/epoch_NNNN.npz.
