@@ -23,5 +23,7 @@ setuptools.setup(
     package_data={'experiments': ['presets/*.cfg']},
     python_requires='>=3.10',
     install_requires=_requirements(),
-    extras_require={'test': ['pytest>=7']},
+    extras_require={'test': ['pytest>=7'],
+                    # ELPV solar-cell images (experiments.export_elpv).
+                    'elpv': ['elpv-dataset']},
 )

@@ -67,6 +67,12 @@ def main(argv):
     print(f'Evaluation: AUROC {auroc}, precision {result["precision"]:.3f}, '
           f'recall {result["recall"]:.3f}, F1 {result["f1"]:.3f}; wrote '
           f'{path}')
+    if len(result['per_kind']) > 1:
+      for kind, entry in result['per_kind'].items():
+        kind_auroc = ('n/a' if entry['auroc'] is None else
+                      f'{entry["auroc"]:.2f}')
+        print(f'  {kind}: {entry["count"]} images, AUROC against normal '
+              f'{kind_auroc}, recall {entry["recall"]:.3f}')
     if result.get('pixel'):
       pixel = result['pixel']
       on = 100 * pixel['hottest_pixel_on_defect']

@@ -34,6 +34,21 @@ def test_best_f1_threshold_and_metrics():
   assert result['auroc'] == pytest.approx(100 * 23 / 24)
 
 
+def test_a_threshold_no_better_than_flagging_everything_is_flagged(caplog):
+  labels, scores = _scores()
+  good = calibration.calibrate(labels, scores)
+  # 4 defects in 10: flagging all has precision 0.4, recall 1, F1 8/14.
+  assert good['flag_all_f1'] == pytest.approx(8 / 14)
+  assert not good['weak_threshold']
+  # Scores that do not separate: every defect below some normal images.
+  noise = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.45, 0.55, 0.65, 0.3],
+                   np.float32)
+  caplog.set_level('WARNING', logger='ganad_tf')
+  weak = calibration.calibrate(labels, noise)
+  assert weak['weak_threshold']
+  assert 'no better than flagging every image' in caplog.text
+
+
 def test_target_fpr_keeps_false_alarms_within_the_rate():
   labels, scores = _scores()
   result = calibration.calibrate(labels, scores, target_fpr=0.0)

@@ -296,3 +296,57 @@ def test_predict_cli_writes_csv_and_overlays(trained, processes):
   assert all(line.split(',')[2] in ('ok', 'defect') for line in lines[1:])
   overlays = sorted(os.listdir(out / 'overlays'))
   assert len(overlays) == 3 and all(n.endswith('.png') for n in overlays)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('kind', ['classifier', 'autoencoder'])
+def test_each_baseline_trains_saves_loads_exports_and_evaluates(
+    kind, synth_dir, cache, tmp_path):
+  config = config_lib.replace(_config(), model={'kind': kind})
+  model_dir = str(tmp_path / kind)
+  results = workflow.train_folder(
+      synth_dir, model_dir, config,
+      DetectorSettings(tile_size=64, tile_stride=(64, 48)),
+      trainer_cache=cache)
+  model_file = config_lib.saved_model_file(kind)
+  assert os.path.exists(os.path.join(model_dir, model_file))
+  detector = Detector.load(model_dir)
+  assert detector.config.model.kind == kind
+  state = io_utils.read_json(os.path.join(model_dir, 'detector.json'))
+  assert state['model'] == kind
+  assert state['score_kind'] == ('logit' if kind == 'classifier' else 'l1')
+  tiles = results['training']['tiles']
+  if kind == 'classifier':
+    # Trained on defect tiles too, with the GAN's balanced tile set.
+    assert tiles['normal'] == sum(tiles['anomaly'].values()) > 0
+    assert detector.generator is None
+  else:
+    assert not tiles.get('anomaly')  # normal tiles alone
+    assert detector.generator is detector.model
+  data = folder_data.load_folder(synth_dir)
+  prediction = detector.predict(data.images[:3], with_maps=True)
+  assert prediction.error_maps.shape == (3, 128, 256)
+  assert np.all(np.isfinite(prediction.error_maps))
+  # The exported SavedModel serves the same scores.
+  import tensorflow as tf
+  served = tf.saved_model.load(os.path.join(model_dir, 'saved_model'))
+  out = served.signatures['serving_default'](
+      images=tf.constant(data.images[:5]))
+  np.testing.assert_allclose(out['score'].numpy(),
+                             detector.score(data.images[:5]), rtol=1e-5)
+  report = detector.evaluate(data)
+  assert set(report) >= {'auroc', 'precision', 'recall', 'f1'}
+  assert report['auroc'] == pytest.approx(metrics.auroc(
+      data.is_anomaly.astype(int), detector.score(data.images)))
+  if kind == 'classifier':
+    # A classifier's heat: each tile holds its probability.
+    maps = prediction.error_maps
+    assert maps.min() >= 0 and maps.max() <= 1
+
+
+def test_a_classifier_needs_defect_images(tmp_path):
+  images = np.zeros((4, 32, 32, 1), np.uint8)
+  detector = Detector(config_lib.replace(_config(),
+                                         model={'kind': 'classifier'}))
+  with pytest.raises(DatasetError, match='--model=autoencoder'):
+    detector.fit(images)

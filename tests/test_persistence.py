@@ -48,7 +48,7 @@ def test_saved_folder_loads_back(generator, tmp_path):
   assert saved.image_shape == SHAPE and saved.training == {'steps': 1}
   assert saved.calibration == {'threshold': 0.25}
   for mine, theirs in zip(generator.get_weights(),
-                          saved.generator.get_weights()):
+                          saved.model.get_weights()):
     np.testing.assert_array_equal(mine, theirs)
 
 

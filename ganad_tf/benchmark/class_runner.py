@@ -22,6 +22,7 @@ from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import metrics
 from ganad_tf.core import runtime
 from ganad_tf.core.config import fingerprint
+from ganad_tf.core.config import saved_model_file
 from ganad_tf.progress import format_duration
 
 logger = logging.getLogger('ganad_tf')
@@ -201,7 +202,7 @@ class ClassRunner:
         saved_scores[f'test_scores_{kind}'] = test[kind]
     if folder and trainer.is_chief():
       io_utils.save_keras_model(
-          os.path.join(folder, run_folder.model_file(config.model.kind)),
+          os.path.join(folder, saved_model_file(config.model.kind)),
           model)
       # Scores before the result: result.json marks the class as done.
       io_utils.save_npz(os.path.join(folder, run_folder.SCORES_FILE),

@@ -21,6 +21,7 @@ import os
 from typing import Any, Dict, Optional
 
 from ganad_tf import io_utils
+from ganad_tf.core.config import saved_model_file
 from ganad_tf.errors import OutputError
 
 logger = logging.getLogger('ganad_tf')
@@ -30,13 +31,8 @@ RESULTS_FILE = 'results.json'
 TABLE_FILE = 'table.md'
 RESULT_FILE = 'result.json'
 SCORES_FILE = 'scores.npz'
-GENERATOR_FILE = 'generator.keras'
-CLASSIFIER_FILE = 'classifier.keras'
-
-
-def model_file(kind: str) -> str:
-  """The saved scoring network's file name for a model kind."""
-  return CLASSIFIER_FILE if kind == 'classifier' else GENERATOR_FILE
+GENERATOR_FILE = saved_model_file('gan')
+CLASSIFIER_FILE = saved_model_file('classifier')
 
 
 def class_dir(output_dir: str, normal_class: int) -> str:

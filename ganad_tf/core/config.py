@@ -83,6 +83,12 @@ NORMAL_WEIGHTS = WEIGHT_NAMES[:4]
 ANOMALY_WEIGHTS = WEIGHT_NAMES[4:]
 
 
+def saved_model_file(kind: str) -> str:
+  """The file name a model kind's trained scoring network is saved as."""
+  check_choice('model', kind, MODEL_KINDS)
+  return 'classifier.keras' if kind == 'classifier' else 'generator.keras'
+
+
 def autoencoder_weights(weights: LossWeights) -> LossWeights:
   """The weights of --model=autoencoder: reconstruction alone."""
   return LossWeights(**{name: (getattr(weights, name) if name == 'recon'
@@ -329,6 +335,12 @@ class CoreConfig:
         isinstance(self.weights, LossWeights) and
         self.model.kind == 'autoencoder'):
       self.weights = autoencoder_weights(self.weights)
+
+  @property
+  def needs_anomalies(self) -> bool:
+    """Whether training needs anomaly images: the classifier learns
+    normal against anomaly, the GAN when its anomaly group is on."""
+    return self.model.kind == 'classifier' or self.weights.uses_anomaly_group
 
   def validate(self, image_size: Optional[int] = None):
     """Checks every section (a `data` section first); the patch settings

@@ -236,6 +236,13 @@ def build_classifier(input_shape: Sequence[int], base_channels: int = 8,
   return keras.Model(images, logit, name=name)
 
 
+def copy_model(model: keras.Model) -> keras.Model:
+  """A new model with the same layers and weights (not shared)."""
+  copy = keras.models.clone_model(model)
+  copy.set_weights(model.get_weights())
+  return copy
+
+
 def count_trainable_params(model: keras.Model) -> int:
   """Trainable parameters, the quantity papers report."""
   return int(sum(keras.ops.size(w) for w in model.trainable_weights))

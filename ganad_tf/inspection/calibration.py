@@ -22,6 +22,15 @@ logger = logging.getLogger('ganad_tf')
 DEFAULT_NORMAL_ONLY_FPR = 0.01
 # Normal heat maps are subsampled by this step per axis for the heat scale.
 _HEAT_STEP = 4
+# A best-F1 threshold whose F1 is within this of flagging every image has
+# learned nothing useful to decide with; calibrate() warns about it.
+WEAK_F1_MARGIN = 0.01
+
+
+def flag_all_f1(labels: np.ndarray) -> float:
+  """F1 of flagging every image as a defect: 2p / (1 + p), p = defect share."""
+  share = float(np.mean(labels == 1)) if len(labels) else 0.0
+  return 2 * share / (1 + share)
 
 
 def float32_threshold(threshold: float) -> float:
@@ -120,6 +129,18 @@ def calibrate(labels: np.ndarray, scores: np.ndarray,
       num_normal=int(np.sum(labels == 0)),
       num_defect=int(np.sum(labels == 1)),
       heat_scale=heat if heat is not None else heat_scale([], []))
+  if has_anomalies:
+    result['flag_all_f1'] = flag_all_f1(labels)
+    result['weak_threshold'] = bool(
+        result['f1'] <= result['flag_all_f1'] + WEAK_F1_MARGIN)
+    if result['weak_threshold']:
+      logger.warning(
+          'The calibrated threshold is no better than flagging every image '
+          '(F1 %.3f against %.3f; it flags %d of %d normal validation '
+          'images): the model does not separate these defects. Compare '
+          'with --model=classifier, train longer, or check the data.',
+          result['f1'], result['flag_all_f1'], result['false_positives'],
+          result['num_normal'])
   logger.info('Threshold %.6g (%s): validation AUROC %s, precision %.3f, '
               'recall %.3f, F1 %.3f on %d normal + %d defect images.',
               threshold, method,

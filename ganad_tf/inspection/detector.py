@@ -2,7 +2,8 @@
 
 `Detector` wraps the paper's method for the inspection use case (Sec. 4.1):
 large images are cut into tiles (the paper's "patches"), each tile is
-resized to the model input, scored by its reconstruction error, and
+resized to the model input, scored by its reconstruction error (or, with
+`--model=classifier`, by the baseline classifier's logit), and
 
   image score = max over the image's tile scores,
   heat map    = the tiles' per-pixel error maps, resized back to tile size
@@ -79,7 +80,8 @@ class Detector:
     self._trainers = {} if trainer_cache is None else trainer_cache
     self.settings.validate()
     self.config.validate()
-    self.generator: Optional[keras.Model] = None
+    # The scoring network: G, or the classifier (config.model.kind).
+    self.model: Optional[keras.Model] = None
     self.image_shape: Optional[Tuple[int, int, int]] = None
     self.grid: Optional[tiles.TileGrid] = None
     self.calibration: Dict[str, Any] = {}
@@ -93,7 +95,12 @@ class Detector:
 
   @property
   def uses_anomalies(self) -> bool:
-    return self.config.weights.uses_anomaly_group
+    return self.config.needs_anomalies
+
+  @property
+  def generator(self) -> Optional[keras.Model]:
+    """G (None for a classifier, or before training)."""
+    return None if self.config.model.kind == 'classifier' else self.model
 
   @property
   def threshold(self) -> float:
@@ -128,6 +135,10 @@ class Detector:
     data = self._as_data(data, anomaly_images, anomaly_kinds, anomaly_masks)
     if self.uses_anomalies and not data.defect_kinds:
       raise DatasetError(
+          'The classifier learns normal against defect images, but there '
+          'are none. Add defect folders, or train on normal images only '
+          'with --model=autoencoder.' if self.config.model.kind ==
+          'classifier' else
           'The anomaly losses are on but there are no defect images. Add '
           'defect folders, or train on normal images only with --w_abc=0 '
           '--w_anomaly_adv=0.')
@@ -153,7 +164,7 @@ class Detector:
     result = trainer.fit(chosen.normal, chosen.anomaly,
                          run_dir=_sub(run_dir, 'final'), config=self.config,
                          log_prefix='final ')
-    self._set_generator(self._own_copy(trainer.generator))
+    self._set_model(models.copy_model(trainer.scoring_model))
     self.training = {
         'data_root': data.root,
         'kinds': data.kinds,
@@ -211,7 +222,7 @@ class Detector:
       trainer.fit(normal_tiles, normal_tiles[:0],
                   run_dir=_sub(run_dir, 'selection'), config=config,
                   log_prefix='tile selection ')
-      module = self._make_module(trainer.generator)
+      module = self._make_module(trainer.generator, config.model.kind)
       return inference.run_batched(module, train.images[image_ids],
                                    self._images_per_call(),
                                    ('tile_scores',))['tile_scores']
@@ -223,26 +234,19 @@ class Detector:
     shape = (self.input_size, self.input_size, self.image_shape[2])
     return shared_trainer(self._trainers, config, shape, registry.FOLDER)
 
-  def _own_copy(self, generator: keras.Model) -> keras.Model:
-    """A copy of a (possibly shared) Trainer's generator."""
-    model = self.config.model
-    copy = models.build_generator(generator.input_shape[1:],
-                                  model.base_channels, model.norm)
-    copy.set_weights(generator.get_weights())
-    return copy
-
   # ----------------------------------------------------------- inference --
 
-  def _make_module(self, generator: keras.Model) -> inference.InferenceModule:
+  def _make_module(self, model: keras.Model,
+                   kind: Optional[str] = None) -> inference.InferenceModule:
     return inference.InferenceModule(
-        generator, self.image_shape, self.grid, self.input_size,
+        model, self.image_shape, self.grid, self.input_size,
         self.config.eval.score, self.config.train.patch_size,
         self.config.train.patch_stride, self.settings.stitch, self.threshold,
-        self.settings.center_tiles)
+        self.settings.center_tiles, kind or self.config.model.kind)
 
-  def _set_generator(self, generator: keras.Model):
-    self.generator = generator
-    self._module = self._make_module(generator)
+  def _set_model(self, model: keras.Model):
+    self.model = model
+    self._module = self._make_module(model)
 
   def _require_model(self):
     if self._module is None:
@@ -367,9 +371,10 @@ class Detector:
   # -------------------------------------------------- saving and export --
 
   def save(self, model_dir: str):
-    """Writes generator.keras and detector.json (written last) to model_dir."""
+    """Writes generator.keras (classifier.keras) and detector.json (written
+    last) to model_dir."""
     self._require_model()
-    persistence.save(model_dir, self.generator, persistence.detector_state(
+    persistence.save(model_dir, self.model, persistence.detector_state(
         self.image_shape, self.input_size, self.grid, self.threshold,
         self.calibration, self.settings, self.config, self.training))
 
@@ -388,7 +393,7 @@ class Detector:
                                     saved.settings.tile_stride)
     detector.calibration = saved.calibration
     detector.training = saved.training
-    detector._set_generator(saved.generator)  # pylint: disable=protected-access
+    detector._set_model(saved.model)  # pylint: disable=protected-access
     return detector
 
   def export(self, export_dir: str) -> str:

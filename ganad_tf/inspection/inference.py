@@ -3,7 +3,8 @@
 `InferenceModule` is the whole inference path as one TensorFlow graph:
 pixel scaling (ganad_tf.pixels), tiling and resizing (inspection.tiles), the
 generator, scores and error maps (core.scoring), stitching and the max over
-tiles. `Detector.export` saves exactly that graph as a SavedModel, so it
+tiles. A classifier (`--model=classifier`) scores each tile by its logit;
+its heat map is coarse: each tile's pixels hold the tile's probability. `Detector.export` saves exactly that graph as a SavedModel, so it
 must use TensorFlow ops only. The helpers below feed it numpy batches.
 """
 
@@ -35,12 +36,14 @@ class InferenceModule(tf.Module):
   tile_scores (N, T).
   """
 
-  def __init__(self, generator: keras.Model, image_shape: Sequence[int],
+  def __init__(self, model: keras.Model, image_shape: Sequence[int],
                grid: tiles.TileGrid, input_size: int, score_kind: str,
                patch_size: int, patch_stride: int, stitch: str,
-               threshold: float = float('inf'), center_tiles: bool = False):
+               threshold: float = float('inf'), center_tiles: bool = False,
+               model_kind: str = 'gan'):
     super().__init__(name='ganad_detector')
-    self.generator = generator
+    self.model = model  # G, or the classifier for model_kind 'classifier'
+    self._is_classifier = model_kind == 'classifier'
     self.threshold = tf.Variable(threshold, dtype=tf.float32, trainable=False,
                                  name='threshold')
     self._grid = grid
@@ -63,13 +66,19 @@ class InferenceModule(tf.Module):
   def _infer(self, pixels):
     tiles_in = tiles.tiles_for_model(to_model_range(pixels), self._grid,
                                      self._input_size, self._center)
-    reconstructions, _ = self.generator(tiles_in, training=False)
-    tile_scores = tf.reshape(
-        scoring.score_batch(tiles_in, reconstructions, self._score_kind,
-                            *self._patch), [-1, self._grid.num_tiles])
+    if self._is_classifier:
+      logits = self.model(tiles_in, training=False)[:, 0]
+      flat_scores = logits
+      tile_maps = tf.sigmoid(logits)[:, None, None] * tf.ones(
+          [self._input_size, self._input_size])
+    else:
+      reconstructions, _ = self.model(tiles_in, training=False)
+      flat_scores = scoring.score_batch(tiles_in, reconstructions,
+                                        self._score_kind, *self._patch)
+      tile_maps = scoring.error_map(tiles_in, reconstructions)
+    tile_scores = tf.reshape(flat_scores, [-1, self._grid.num_tiles])
     score = tf.reduce_max(tile_scores, axis=1)
-    heat = tiles.stitch(scoring.error_map(tiles_in, reconstructions),
-                        self._grid, self._stitch)
+    heat = tiles.stitch(tile_maps, self._grid, self._stitch)
     return {'score': score, 'error_map': heat,
             'decision': score >= self.threshold, 'tile_scores': tile_scores}
 

@@ -1,7 +1,7 @@
 """A detector on disk: the model folder and the exported SavedModel.
 
-Model folder (Detector.save / Detector.load): generator.keras and
-detector.json (format version, image shape, grid, threshold, calibration,
+Model folder (Detector.save / Detector.load): generator.keras (for
+--model=classifier, classifier.keras) and detector.json (format version, image shape, grid, threshold, calibration,
 settings, config, training summary), written last so that a folder with a
 detector.json is complete. detector.json files of format version 1 written
 before the configs were split still load (InspectionConfig.from_dict).
@@ -22,6 +22,7 @@ import keras
 import tensorflow as tf
 
 from ganad_tf import io_utils
+from ganad_tf.core.config import CLASSIFIER_SCORE, saved_model_file
 from ganad_tf.errors import ConfigError
 from ganad_tf.inspection import tiles
 from ganad_tf.inspection.config import InspectionConfig
@@ -29,7 +30,6 @@ from ganad_tf.inspection.settings import DetectorSettings
 
 logger = logging.getLogger('ganad_tf')
 
-GENERATOR_FILE = 'generator.keras'
 DETECTOR_FILE = 'detector.json'
 SERVING_INFO_FILE = 'serving_info.json'
 FORMAT_VERSION = 1
@@ -43,7 +43,7 @@ class SavedDetector:
   image_shape: Tuple[int, int, int]
   calibration: Dict[str, Any]
   training: Dict[str, Any]
-  generator: keras.Model
+  model: keras.Model  # G, or the classifier
 
 
 def detector_state(image_shape: Tuple[int, int, int], input_size: int,
@@ -61,7 +61,9 @@ def detector_state(image_shape: Tuple[int, int, int], input_size: int,
       'grid': {'image_size': list(grid.image_size),
                'tile_size': list(grid.tile_size),
                'rows': list(grid.rows), 'cols': list(grid.cols)},
-      'score_kind': config.eval.score,
+      'model': config.model.kind,
+      'score_kind': (CLASSIFIER_SCORE if config.model.kind == 'classifier'
+                     else config.eval.score),
       'threshold': threshold,
       'calibration': calibration,
       'settings': settings.to_dict(),
@@ -70,11 +72,13 @@ def detector_state(image_shape: Tuple[int, int, int], input_size: int,
   }
 
 
-def save(model_dir: str, generator: keras.Model, state: Dict[str, Any]):
-  """Writes generator.keras, then detector.json, to model_dir."""
+def save(model_dir: str, model: keras.Model, state: Dict[str, Any]):
+  """Writes the model (generator.keras or classifier.keras), then
+  detector.json, to model_dir."""
   model_dir = io_utils.ensure_writable_dir(model_dir)
-  io_utils.save_keras_model(os.path.join(model_dir, GENERATOR_FILE),
-                            generator)
+  io_utils.save_keras_model(
+      os.path.join(model_dir, saved_model_file(state['config']['model'].get(
+          'kind', 'gan'))), model)
   io_utils.write_json(os.path.join(model_dir, DETECTOR_FILE), state)
 
 
@@ -86,12 +90,10 @@ def load(model_dir: str) -> SavedDetector:
       corrupt or of another format version.
   """
   state_path = os.path.join(model_dir, DETECTOR_FILE)
-  generator_path = os.path.join(model_dir, GENERATOR_FILE)
-  if not (os.path.isfile(state_path) and os.path.isfile(generator_path)):
+  if not os.path.isfile(state_path):
     raise ConfigError(
-        f'{model_dir!r} is not a saved detector: it needs {DETECTOR_FILE} '
-        f'and {GENERATOR_FILE}. Pass the --output_dir of a '
-        'experiments.train_folder run (--model).')
+        f'{model_dir!r} is not a saved detector: it has no {DETECTOR_FILE}. '
+        'Pass the --output_dir of an experiments.train_folder run (--model).')
   try:
     state = io_utils.read_json(state_path)
   except ValueError as error:
@@ -103,13 +105,20 @@ def load(model_dir: str) -> SavedDetector:
                       f'{FORMAT_VERSION}; retrain with this version.')
   settings = dict(state['settings'])
   settings.setdefault('center_tiles', False)  # saved before it existed
+  config = InspectionConfig.from_dict(state['config'])
+  model_path = os.path.join(model_dir, saved_model_file(config.model.kind))
+  if not os.path.isfile(model_path):
+    raise ConfigError(
+        f'{model_dir!r} is not a complete detector: {DETECTOR_FILE} names a '
+        f'{config.model.kind} model but {os.path.basename(model_path)} is '
+        'missing. Train again, or restore the folder from a backup.')
   return SavedDetector(
-      config=InspectionConfig.from_dict(state['config']),
+      config=config,
       settings=DetectorSettings.from_dict(settings),
       image_shape=tuple(state['image_shape']),
       calibration=state['calibration'],
       training=state['training'],
-      generator=keras.saving.load_model(generator_path, compile=False))
+      model=keras.saving.load_model(model_path, compile=False))
 
 
 def serving_info(image_shape: Tuple[int, int, int], num_tiles: int,

@@ -128,8 +128,11 @@ def top_error_tiles(tile_scores: np.ndarray, image_ids: Sequence[int],
 
 
 def normal_only_config(config: config_lib.CoreConfig, epochs: int):
-  """The config of the brief normal-only model behind 'max_error'."""
-  return config_lib.replace(config, weights={'abc': 0.0, 'anomaly_adv': 0.0},
+  """The config of the brief normal-only model behind 'max_error': the
+  paper's normal group (a classifier's too: it needs a reconstruction)."""
+  kind = 'gan' if config.model.kind == 'classifier' else config.model.kind
+  return config_lib.replace(config, model={'kind': kind},
+                            weights={'abc': 0.0, 'anomaly_adv': 0.0},
                             train={'epochs': epochs, 'min_steps': 0})
 
 

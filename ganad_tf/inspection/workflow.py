@@ -43,10 +43,11 @@ def train_folder(data_dir: str, output_dir: str,
                  ) -> Dict[str, Any]:
   """Trains, calibrates, saves and exports a detector for a data folder.
 
-  Writes to output_dir: generator.keras and detector.json (Detector.save),
-  saved_model/ (Detector.export), results.json (validation metrics at the
-  threshold, counts, timings, command) and runs/ (checkpoints: rerunning
-  the same command resumes training). trainer_cache: see Detector.
+  Writes to output_dir: generator.keras (or classifier.keras) and
+  detector.json (Detector.save), saved_model/ (Detector.export),
+  results.json (validation metrics at the threshold, counts, timings,
+  command) and runs/ (checkpoints: rerunning the same command resumes
+  training). trainer_cache: see Detector.
 
   Raises:
     OutputError: output_dir holds checkpoints of a different configuration

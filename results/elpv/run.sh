@@ -1,0 +1,26 @@
+#!/bin/bash
+# ELPV (functional vs defective solar cells), the three models with one set
+# of flags: train_folder (validation split of train/ calibrates the
+# threshold), then predict --evaluate on the held-out test/ split.
+# Resumable: train_folder resumes from its checkpoints.
+# Usage: bash results/elpv/run.sh [gan classifier autoencoder]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DATA=${DATA:-/tmp/elpv}
+OUT=${OUT:-runs/elpv}
+[ -f "$DATA/manifest.json" ] || python -m experiments.export_elpv --output_dir="$DATA"
+FLAGS=(--resize_to=96x96 --image_size=96 --batch_size=16 --epochs=60
+       --learning_rate=1e-3 --lr_decay_epochs=20)
+for model in "${@:-gan classifier autoencoder}"; do
+  for m in $model; do
+    python -m experiments.train_folder --data_dir="$DATA/train" \
+        --output_dir="$OUT/$m" --model="$m" "${FLAGS[@]}" --noexport
+    python -m experiments.predict --model="$OUT/$m" --images="$DATA/test" \
+        --output_dir="$OUT/$m/test" --evaluate --nooverlays
+    mkdir -p "results/elpv/$m"
+    cp "$OUT/$m/results.json" "$OUT/$m/detector.json" "results/elpv/$m/"
+    cp "$OUT/$m/test/evaluation.json" "$OUT/$m/test/predictions.csv" \
+        "results/elpv/$m/"
+  done
+done
+python results/elpv/table.py
