@@ -34,6 +34,9 @@ _CHOICES = {
     ('eval', 'score'): config_lib.SCORES,
     ('train', 'generator_optimizers'): config_lib.GENERATOR_OPTIMIZERS,
     ('train', 'latent_target'): config_lib.LATENT_TARGETS,
+    ('train', 'disc_loss'): config_lib.DISC_LOSSES,
+    ('train', 'abc_reduction'): config_lib.ABC_REDUCTIONS,
+    ('model', 'init'): config_lib.INITS,
     ('data', 'kmeans_quotas'): benchmark_config.KMEANS_QUOTAS,
 }
 
@@ -69,13 +72,22 @@ _HELP = {
     'top_patches': 'Patch loss averages the n worst patches (paper: 3).',
     'group_schedule': 'How each step picks its loss group.',
     'normal_group_prob': 'P(normal loss group) with --group_schedule=random.',
-    'augment': 'paper = the dataset\'s Sec. 4.2 augmentation.',
+    'augment': 'paper = the dataset\'s Sec. 4.2 augmentation; authors = '
+               'horizontal flips with p = 0.8 (the authors\' later code).',
     'seed': 'Seed of weights, batches, augmentation and group draws.',
     'generator_optimizers': 'shared: one Adam for G in both loss groups; '
                             'per_group: one per group (paper: not said).',
     'latent_target': 'joint: the latent loss trains both G_E(x) and '
                      'G_E(G(x)); stop_gradient: G_E(x) is a fixed target.',
     'disc_steps': 'Discriminator updates per generator update (paper: 1).',
+    'disc_loss': 'lsgan (paper, Eq. 1) or bce (sigmoid + cross-entropy, D '
+                 'loss halved: the authors\' later code).',
+    'detach_patch_loss': 'The patch loss carries no gradient (the authors\' '
+                         'later code; fits Table 6).',
+    'abc_reduction': 'image: ABC of each image\'s L1, averaged (ours); '
+                     'batch: ABC of the batch\'s mean L1 (the authors\').',
+    'init': 'Kernel init: glorot (TF1/Keras default) or normal (N(0, 0.02), '
+            'the authors\' later code).',
     'kmeans_quotas': 'proportional: k-means clusters give images by size '
                      '(Sec. 3.5); equal: the same number each (Sec. 3.2).',
     'jit_compile': 'Compile the training loop with XLA.',

@@ -66,8 +66,19 @@ def test_color_jitter_keeps_range_and_changes_images():
   assert np.abs(out - images.numpy()).mean() > 1e-3
 
 
+def test_authors_flip_mirrors_about_four_images_in_five():
+  images = _images(channels=1, size=16)
+  big = tf.repeat(images[:1], 2000, axis=0)
+  out = augment.authors_flip(big, SEED).numpy()
+  mirrored = np.all(out == big.numpy()[:, :, ::-1], axis=(1, 2, 3))
+  kept = np.all(out == big.numpy(), axis=(1, 2, 3))
+  assert np.all(mirrored | kept)  # only horizontal flips
+  # 2,000 draws of p = 0.8: within 5 standard deviations (0.045).
+  assert abs(mirrored.mean() - augment.AUTHORS_FLIP_PROBABILITY) < 0.045
+
+
 @pytest.mark.parametrize('pipeline', ['mnist', 'fashion_mnist', 'cifar',
-                                      'defect'])
+                                      'defect', 'authors'])
 def test_pipelines_are_deterministic_in_the_seed(pipeline):
   channels = 3 if pipeline == 'cifar' else 1
   images = _images(channels=channels, size=16)

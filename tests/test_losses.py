@@ -97,3 +97,31 @@ def test_abc_loss_decreases_as_error_grows():
   values = [losses.abc_loss(zeros, tf.fill([1, 2, 2, 1], e)).numpy()
             for e in (0.01, 0.1, 1.0)]
   assert values[0] > values[1] > values[2] > 0
+
+
+def test_bce_losses_on_hand_values():
+  # The authors' later code: sigmoid + binary cross-entropy, D halved.
+  logits = tf.constant([0.0, 2.0])
+  # BCE(sigmoid(z), 1) = log(1 + e^-z); BCE(sigmoid(z), 0) = log(1 + e^z).
+  assert float(losses.bce_generator_loss(logits, 1.0)) == pytest.approx(
+      (math.log(2) + math.log(1 + math.exp(-2))) / 2, rel=1e-6)
+  assert float(losses.bce_generator_loss(logits, 0.0)) == pytest.approx(
+      (math.log(2) + math.log(1 + math.exp(2))) / 2, rel=1e-6)
+  real, fake = tf.constant([2.0]), tf.constant([0.0])
+  assert float(losses.bce_discriminator_loss(real, fake)) == pytest.approx(
+      0.5 * (math.log(1 + math.exp(-2)) + math.log(2)), rel=1e-6)
+  assert set(losses.ADVERSARIAL) == {'lsgan', 'bce'}
+
+
+def test_abc_loss_of_the_batch_mean():
+  images = tf.zeros([2, 2, 2, 1])
+  reconstructions = tf.concat([tf.fill([1, 2, 2, 1], 0.5),
+                               tf.fill([1, 2, 2, 1], 1.5)], axis=0)
+  # Per image: errors 0.5 and 1.5; of the batch mean: error 1.0.
+  def abc(error):
+    return -math.log(1 - math.exp(-error))
+  assert float(losses.abc_loss(images, reconstructions)) == pytest.approx(
+      (abc(0.5) + abc(1.5)) / 2, rel=1e-6)
+  assert float(losses.abc_loss(images, reconstructions,
+                               reduction='batch')) == pytest.approx(
+                                   abc(1.0), rel=1e-6)

@@ -105,3 +105,20 @@ def test_instance_norm_standardises_each_channel_of_each_image():
 def test_bad_input_shape_names_the_fix(shape):
   with pytest.raises(ConfigError, match='multiple of 16|height, width'):
     models.build_generator(shape)
+
+
+def test_normal_init_draws_kernels_with_stddev_002():
+  generator = models.build_generator((32, 32, 3))
+  glorot = models.initial_weights(generator, seed=0)
+  normal = models.initial_weights(generator, seed=0, init='normal')
+  kernels = [w for w, v in zip(normal, generator.weights)
+             if v.path.endswith('kernel')]
+  drawn = np.concatenate([k.ravel() for k in kernels])
+  assert abs(drawn.std() - models.NORMAL_INIT_STDDEV) < 0.001
+  assert abs(drawn.mean()) < 0.001
+  # Scales, offsets and biases are the same under both.
+  for w, g, v in zip(normal, glorot, generator.weights):
+    if not v.path.endswith('kernel'):
+      np.testing.assert_array_equal(w, g)
+  with pytest.raises(ConfigError, match='Unknown init'):
+    models.initial_weights(generator, seed=0, init='orthogonal')

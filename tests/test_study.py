@@ -10,6 +10,7 @@ from conftest import digits_config
 from ganad_tf.benchmark import parallel
 from ganad_tf.benchmark import study
 from ganad_tf.benchmark.class_runner import ClassRunner
+from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
 from ganad_tf.core import metrics
 from ganad_tf.errors import ConfigError
@@ -122,3 +123,20 @@ def test_table_states_the_seed_noise():
   results['rows'] = results['rows'][::2]  # base and epochs_x2
   assert 'Seed noise' not in study.format_table(results)
 
+
+
+def test_the_authors_row_is_the_authors_preset():
+  # Every reading alone is a row, and 'authors' is all of them: the same
+  # changes as experiments/presets/authors.cfg.
+  import pathlib
+  from absl import flags
+  from experiments import flags as experiment_flags
+  flag_values = flags.FlagValues()
+  experiment_flags.define_config_flags(BenchmarkConfig, flag_values)
+  presets = pathlib.Path(__file__).resolve().parents[1] / 'experiments/presets'
+  flag_values(['prog', f'--flagfile={presets / "authors.cfg"}'])
+  assert study.setting_config(BenchmarkConfig(), 'authors') == (
+      experiment_flags.config_from_flags(flag_values))
+  combined = '+'.join(study.AUTHORS_READINGS)
+  assert study.setting_config(BenchmarkConfig(), combined) == (
+      study.setting_config(BenchmarkConfig(), 'authors'))

@@ -10,6 +10,7 @@ import tensorflow as tf
 from conftest import blob_images
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import config as config_lib
+from ganad_tf.core import losses
 from ganad_tf.core import models
 from ganad_tf.core import train_step
 from ganad_tf.core.optimizer import Adam
@@ -233,3 +234,54 @@ def test_a_step_budget_stretches_epochs_and_the_learning_rate_schedule():
   assert (result.steps, result.epochs) == (24, 6)
   assert [trainer.learning_rate_at(e) for e in (0, 2, 3, 5)] == [
       1e-3, 1e-3, 5e-4, 5e-4]
+
+
+def test_a_detached_patch_loss_reports_its_value_but_adds_no_gradient(
+    networks, images):
+  def run(detach, weights):
+    state = train_step.RunState()
+    state.loss_weights.assign([weights.get(n, 0.0)
+                               for n in config_lib.WEIGHT_NAMES])
+    spec = _spec(losses_on=('recon', 'patch'), detach_patch_loss=detach)
+    return train_step.group_gradients(networks, spec, state, images,
+                                      train_step.NORMAL_GROUP)
+
+  recon_only = run(False, {'recon': 1.0})[1]
+  attached_vector, attached, _ = run(False, {'recon': 1.0, 'patch': 1.0})
+  detached_vector, detached, _ = run(True, {'recon': 1.0, 'patch': 1.0})
+  patch = train_step.REPORTED_NAMES.index('patch')
+  assert float(attached_vector[patch]) > 0
+  assert float(detached_vector[patch]) == pytest.approx(
+      float(attached_vector[patch]))
+  for a, b in zip(detached, recon_only):
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-8)
+  assert max(float(tf.reduce_max(tf.abs(a - b)))
+             for a, b in zip(attached, recon_only)) > 1e-6
+
+
+def test_bce_discriminators_train_on_the_bce_loss(networks, images):
+  state = train_step.RunState()
+  state.loss_weights.assign([1.0 if n in ('recon', 'adv') else 0.0
+                             for n in config_lib.WEIGHT_NAMES])
+  spec = _spec(losses_on=('recon', 'adv'), disc_loss='bce')
+  vector, _, disc_grads = train_step.group_gradients(
+      networks, spec, state, images, train_step.NORMAL_GROUP)
+  real = networks.disc_normal(images, training=True)
+  fake = networks.disc_normal(networks.generator(images, training=True)[0],
+                              training=True)
+  names = train_step.REPORTED_NAMES
+  assert float(vector[names.index('d_normal')]) == pytest.approx(
+      float(losses.bce_discriminator_loss(real, fake)), rel=1e-5)
+  assert float(vector[names.index('adv')]) == pytest.approx(
+      float(losses.bce_generator_loss(fake, 1.0)), rel=1e-5)
+  assert all(np.all(np.isfinite(g.numpy())) for g in disc_grads)
+
+
+def test_without_decay_the_learning_rate_stays_constant():
+  config = _config(epochs=10, lr_decay_epochs=2, lr_decay_factor=1.0)
+  trainer = Trainer(config, SHAPE, 'digits')
+  assert {trainer.learning_rate_at(epoch) for epoch in range(10)} == {1e-3}
+  decaying = _config(epochs=10, lr_decay_epochs=2)
+  trainer.fit(blob_images(np.random.default_rng(0), 8),
+              blob_images(np.random.default_rng(1), 8), config=decaying)
+  assert trainer.learning_rate_at(4) == pytest.approx(1e-3 * 0.5**2)

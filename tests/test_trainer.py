@@ -219,3 +219,18 @@ def test_snapshots_keep_the_generator_every_n_epochs(data, shared, tmp_path):
     np.testing.assert_array_equal(a, b)
   middle = trainer_lib.load_snapshot(found[2])
   assert any(not np.array_equal(a, b) for a, b in zip(middle, last))
+
+
+def test_the_authors_readings_train_together(data):
+  config = config_lib.replace(
+      _config(epochs=2), model={'init': 'normal'},
+      train={'disc_loss': 'bce', 'adam_beta1': 0.5, 'lr_decay_factor': 1.0,
+             'detach_patch_loss': True, 'augment': 'authors',
+             'group_schedule': 'proportional', 'abc_reduction': 'batch'})
+  trainer = trainer_lib.Trainer(config, data[0].shape[1:], 'digits')
+  kernel = trainer.initial_weights(0)[0][0]  # G's first kernel
+  assert abs(kernel.std() - 0.02) < 0.005
+  result = trainer.fit(*data)
+  assert result.steps == 2 * 6
+  assert all(np.isfinite(v) for v in result.final_losses.values())
+  assert trainer.spec.disc_loss == 'bce' and trainer.spec.detach_patch_loss

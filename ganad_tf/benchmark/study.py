@@ -47,6 +47,18 @@ def _other_seed(offset: int) -> Callable[[BenchmarkConfig], Changes]:
   return lambda base: {'train': {'seed': base.train.seed + offset}}
 
 
+# One study row per reading of the authors' later code.
+AUTHORS_READINGS: Dict[str, Changes] = {
+    'bce_disc': {'train': {'disc_loss': 'bce'}},
+    'adam_beta1_0.5': {'train': {'adam_beta1': 0.5}},
+    'constant_lr': {'train': {'lr_decay_factor': 1.0}},
+    'normal_init': {'model': {'init': 'normal'}},
+    'detached_patch': {'train': {'detach_patch_loss': True}},
+    'authors_flips': {'train': {'augment': 'authors'}},
+    'proportional_groups': {'train': {'group_schedule': 'proportional'}},
+    'abc_batch': {'train': {'abc_reduction': 'batch'}},
+}
+
 SETTINGS: Dict[str, Union[Changes, Callable[[BenchmarkConfig], Changes]]] = {
     'base': {},
     'seed_1': _other_seed(1),
@@ -61,6 +73,13 @@ SETTINGS: Dict[str, Union[Changes, Callable[[BenchmarkConfig], Changes]]] = {
     'lr_3e-4': {'train': {'learning_rate': 3e-4}},
     'lr_3e-3': {'train': {'learning_rate': 3e-3}},
     'paper_augmentation': {'train': {'augment': 'paper'}},
+    # The readings of the authors' later code (NOTES.md), one at a time,
+    # and all of them (experiments/presets/authors.cfg).
+    **{name: {section: dict(fields) for section, fields in changes.items()}
+       for name, changes in AUTHORS_READINGS.items()},
+    'authors': {'model': {'init': 'normal'}, 'train': {
+        field: value for name, changes in AUTHORS_READINGS.items()
+        for field, value in changes.get('train', {}).items()}},
     # The baselines, on the base's data, schedule and seed.
     'classifier': {'model': {'kind': 'classifier'}},
     'autoencoder': {'model': {'kind': 'autoencoder'}},

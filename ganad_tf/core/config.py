@@ -20,10 +20,14 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 from ganad_tf.errors import ConfigError
 
 NORMALIZATIONS = ('instance', 'batch', 'none')
-AUGMENTATIONS = ('paper', 'none', 'mnist', 'fashion_mnist', 'cifar', 'defect')
+AUGMENTATIONS = ('paper', 'none', 'mnist', 'fashion_mnist', 'cifar', 'defect',
+                 'authors')
 GROUP_SCHEDULES = ('random', 'proportional')
 GENERATOR_OPTIMIZERS = ('shared', 'per_group')
 LATENT_TARGETS = ('joint', 'stop_gradient')
+DISC_LOSSES = ('lsgan', 'bce')
+ABC_REDUCTIONS = ('image', 'batch')
+INITS = ('glorot', 'normal')
 SCORES = ('l1', 'l2', 'patch')
 # What is trained: the paper's method, or one of the two baselines a user
 # would try first (a supervised CNN; G as a plain auto-encoder).
@@ -125,14 +129,19 @@ class ModelConfig:
       per-channel scale and offset, 2C instead of C.
     disc_final_channels: channels of the fifth discriminator convolution;
       32 makes that layer 4*4*64*32 = 32,768 weights, the paper's 32.77K.
+    init: kernel initialisation. 'glorot' (default): Glorot-uniform, TF
+      1.x's and Keras' default (the paper used TF 1.14). 'normal': N(0,
+      0.02), the authors' later code (and DCGAN's / pix2pix's).
   """
   kind: str = 'gan'
   base_channels: int = 8
   norm: str = 'instance'
   disc_final_channels: int = 32
+  init: str = 'glorot'
 
   def validate(self):
     check_choice('model', self.kind, MODEL_KINDS)
+    check_choice('init', self.init, INITS)
     check_choice('norm', self.norm, NORMALIZATIONS)
     if self.base_channels < 1 or self.disc_final_channels < 1:
       raise ConfigError('base_channels and disc_final_channels must be >= 1.')
@@ -172,6 +181,15 @@ class TrainConfig:
       fixed target and only the G_E(G(x)) side is trained.
     disc_steps: discriminator updates per generator update. Values > 1 add
       D-only updates on the step's batch before the joint update (paper: 1).
+    disc_loss: 'lsgan' (default; the paper's Eq. 1, 5-7) or 'bce': sigmoid
+      outputs with binary cross-entropy, D's loss halved, as the authors'
+      later code trains both discriminators.
+    detach_patch_loss: the patch loss is computed and reported but carries
+      no gradient, as in the authors' later code (which fits Table 6, where
+      adding the patch loss leaves the plain auto-encoder's AUROC).
+    abc_reduction: 'image' (default): the ABC loss of each image's L1,
+      averaged over the batch. 'batch': the ABC loss of the batch's mean
+      L1, as the authors' later code computes it. Equal at batch size 1.
     seed: seeds weights, sampling, augmentation and group draws.
     jit_compile: compile the training step with XLA.
     steps_per_execution: training steps run inside one compiled call;
@@ -203,6 +221,9 @@ class TrainConfig:
   generator_optimizers: str = 'shared'
   latent_target: str = 'joint'
   disc_steps: int = 1
+  disc_loss: str = 'lsgan'
+  detach_patch_loss: bool = False
+  abc_reduction: str = 'image'
   seed: int = 0
   jit_compile: bool = False
   steps_per_execution: int = 64
@@ -242,6 +263,8 @@ class TrainConfig:
     check_choice('generator_optimizers', self.generator_optimizers,
                  GENERATOR_OPTIMIZERS)
     check_choice('latent_target', self.latent_target, LATENT_TARGETS)
+    check_choice('disc_loss', self.disc_loss, DISC_LOSSES)
+    check_choice('abc_reduction', self.abc_reduction, ABC_REDUCTIONS)
     check_choice('augment', self.augment, AUGMENTATIONS)
     if image_size is not None:
       if self.patch_size > image_size:
@@ -407,9 +430,10 @@ NON_RESULT_FIELDS = {
 # Fields added after runs were committed: left out of the fingerprint while
 # at their default, so that those runs keep their identity and resume.
 OMITTED_AT_DEFAULT = {
-    'model': {'kind': 'gan'},
+    'model': {'kind': 'gan', 'init': 'glorot'},
     'train': {'generator_optimizers': 'shared', 'latent_target': 'joint',
-              'disc_steps': 1, 'min_steps': 0},
+              'disc_steps': 1, 'min_steps': 0, 'disc_loss': 'lsgan',
+              'detach_patch_loss': False, 'abc_reduction': 'image'},
     'data': {'kmeans_quotas': 'proportional', 'train_per_class': None},
 }
 

@@ -69,15 +69,23 @@ def anomaly_adversarial_loss(fake_scores):
   return lsgan_generator_loss(fake_scores, 0.0)
 
 
-def abc_loss(images, reconstructions, min_error: float = ABC_MIN_ERROR):
-  """Eq. 8: -log(1 - exp(-L1(x, G(x)))) per image, averaged.
+def abc_loss(images, reconstructions, min_error: float = ABC_MIN_ERROR,
+             reduction: str = 'image'):
+  """Eq. 8: -log(1 - exp(-L1(x, G(x)))).
 
   Minimising it maximises the reconstruction error of anomalies with
   vanishing returns, so it cannot run away to infinity the way -L1 would.
   `-expm1(-L)` is 1 - exp(-L) without cancellation for small L; errors are
   clipped at `min_error` so the loss stays finite at L = 0.
+
+  Args:
+    reduction: 'image' (default): the loss of each image's L1, averaged.
+      'batch': the loss of the batch's mean L1 (the authors' later code).
   """
-  error = tf.maximum(per_image_l1(images, reconstructions), min_error)
+  error = per_image_l1(images, reconstructions)
+  if reduction == 'batch':
+    error = tf.reduce_mean(error)
+  error = tf.maximum(error, min_error)
   return tf.reduce_mean(-tf.math.log(-tf.math.expm1(-error)))
 
 
@@ -86,3 +94,25 @@ def discriminator_loss(real_scores, fake_scores, real_label: float = 1.0,
   """Eq. 1 (LSGAN, a-b coding): (D(x) - b)^2 + (D(G(x)) - a)^2."""
   return (tf.reduce_mean(tf.square(real_scores - real_label)) +
           tf.reduce_mean(tf.square(fake_scores - fake_label)))
+
+
+# The authors' later code: sigmoid outputs and binary cross-entropy instead
+# of LSGAN (D's raw outputs are the logits).
+
+def bce_generator_loss(fake_logits, target: float):
+  """BCE(sigmoid(D(G(x))), y), y being what G wants D to output."""
+  return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+      labels=tf.fill(tf.shape(fake_logits), target), logits=fake_logits))
+
+
+def bce_discriminator_loss(real_logits, fake_logits):
+  """(BCE(D(x), 1) + BCE(D(G(x)), 0)) / 2: D's loss halved, as there."""
+  return 0.5 * (bce_generator_loss(real_logits, 1.0) +
+                bce_generator_loss(fake_logits, 0.0))
+
+
+# disc_loss name -> (D's loss, G's loss with target y).
+ADVERSARIAL = {
+    'lsgan': (discriminator_loss, lsgan_generator_loss),
+    'bce': (bce_discriminator_loss, bce_generator_loss),
+}

@@ -248,14 +248,24 @@ def count_trainable_params(model: keras.Model) -> int:
   return int(sum(keras.ops.size(w) for w in model.trainable_weights))
 
 
-def initial_weights(model: keras.Model, seed: int) -> List[np.ndarray]:
+# init='normal': the standard deviation of kernels (DCGAN, pix2pix and the
+# authors' later code).
+NORMAL_INIT_STDDEV = 0.02
+
+
+def initial_weights(model: keras.Model, seed: int,
+                    init: str = 'glorot') -> List[np.ndarray]:
   """Fresh weights for `model` drawn from `seed` alone (no global state).
 
-  The TF1 and Keras defaults: Glorot-uniform kernels, zero biases and
-  offsets, unit scales (and unit moving variances for batch norm). Each
-  model draws from its own generator, seeded with (seed, its name), so the
-  same seed gives the same weights in any process and in any build order.
+  init='glorot': the TF1 and Keras defaults: Glorot-uniform kernels, zero
+  biases and offsets, unit scales (and unit moving variances for batch
+  norm). init='normal': kernels N(0, NORMAL_INIT_STDDEV), the rest the
+  same. Each model draws from its own generator, seeded with (seed, its
+  name), so the same seed gives the same weights in any process and in any
+  build order.
   """
+  if init not in ('glorot', 'normal'):
+    raise ConfigError(f'Unknown init {init!r}; choose glorot or normal.')
   rng = np.random.default_rng([seed, zlib.crc32(model.name.encode())])
   values = []
   for weight in model.weights:
@@ -264,6 +274,10 @@ def initial_weights(model: keras.Model, seed: int) -> List[np.ndarray]:
     if name == 'kernel':
       receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
       fan_in, fan_out = receptive * shape[-2], receptive * shape[-1]
+      if init == 'normal':
+        values.append((NORMAL_INIT_STDDEV *
+                       rng.standard_normal(shape)).astype(np.float32))
+        continue
       limit = np.sqrt(6.0 / (fan_in + fan_out))
       values.append(rng.uniform(-limit, limit, shape).astype(np.float32))
     elif name in ('gamma', 'moving_variance'):

@@ -11,6 +11,9 @@ same batch come first):
   anomaly group   G         w_abc abc + w_anomaly_adv anomaly_adv  (Eq. 8, 7)
                   D_anomaly LSGAN on (x, G(x))                (Eq. 1)
 
+(--disc_loss=bce, --detach_patch_loss and --abc_reduction=batch switch to
+the readings of the authors' later code.)
+
 The same code runs on one device and on N replicas: the batch is chosen
 and augmented once, each replica computes gradients on its slice, the
 gradients are averaged, and then one rule holds everywhere: if any loss or
@@ -71,6 +74,9 @@ class StepSpec:
   generator_optimizers: str = 'shared'
   latent_target: str = 'joint'
   disc_steps: int = 1
+  disc_loss: str = 'lsgan'
+  detach_patch_loss: bool = False
+  abc_reduction: str = 'image'
 
   @classmethod
   def from_config(cls, config: CoreConfig, image_shape: Sequence[int],
@@ -90,7 +96,9 @@ class StepSpec:
         adam_beta2=train.adam_beta2, adam_epsilon=train.adam_epsilon,
         num_replicas=num_replicas, jit_compile=train.jit_compile,
         generator_optimizers=train.generator_optimizers,
-        latent_target=train.latent_target, disc_steps=train.disc_steps)
+        latent_target=train.latent_target, disc_steps=train.disc_steps,
+        disc_loss=train.disc_loss, detach_patch_loss=train.detach_patch_loss,
+        abc_reduction=train.abc_reduction)
 
   def uses(self, loss: str) -> bool:
     return loss in self.losses_on
@@ -166,17 +174,19 @@ class RunState(tf.Module):
 # Losses -------------------------------------------------------------------
 
 def adversarial_losses(disc: keras.Model, images, reconstructions,
-                       generator_loss):
-  """G's adversarial loss and D's LSGAN loss on (x, G(x)).
+                       target: float, disc_loss: str = 'lsgan'):
+  """G's adversarial loss (D(G(x)) pushed toward `target`) and D's loss on
+  (x, G(x)), LSGAN or BCE (`losses.ADVERSARIAL`).
 
   D scores real images and reconstructions in two calls, not one on
   [x; G(x)]: batch norm must see the halves apart, and with instance norm
   the single call measured 20% slower at batch 1 and 16 (G's gradient then
   runs through D's real half too).
   """
+  disc_fn, generator_fn = losses.ADVERSARIAL[disc_loss]
   real = disc(images, training=True)
   fake = disc(reconstructions, training=True)
-  return generator_loss(fake), losses.discriminator_loss(real, fake)
+  return generator_fn(fake, target), disc_fn(real, fake)
 
 
 def weighted_total(run: RunState, values: Dict[str, tf.Tensor],
@@ -194,6 +204,8 @@ def normal_group_losses(networks: Networks, spec: StepSpec, run: RunState,
     values['patch'] = losses.patch_loss(images, reconstructions,
                                         spec.patch_size, spec.patch_stride,
                                         spec.top_patches)
+    if spec.detach_patch_loss:
+      values['patch'] = tf.stop_gradient(values['patch'])
   if spec.uses('latent'):
     target = (tf.stop_gradient(latent) if spec.latent_target == 'stop_gradient'
               else latent)
@@ -201,9 +213,9 @@ def normal_group_losses(networks: Networks, spec: StepSpec, run: RunState,
         target, networks.encoder(reconstructions, training=True))
   disc_loss = None
   if spec.uses('adv'):
+    # Eq. 6: G wants D_normal to call reconstructions of normals real.
     values['adv'], disc_loss = adversarial_losses(
-        networks.disc_normal, images, reconstructions,
-        losses.adversarial_loss)
+        networks.disc_normal, images, reconstructions, 1.0, spec.disc_loss)
     values['d_normal'] = disc_loss
   values['g_normal'] = weighted_total(run, values, config_lib.NORMAL_WEIGHTS)
   return values, values['g_normal'], disc_loss
@@ -215,12 +227,13 @@ def anomaly_group_losses(networks: Networks, spec: StepSpec, run: RunState,
   reconstructions, _ = networks.generator(images, training=True)
   values = {}
   if spec.uses('abc'):
-    values['abc'] = losses.abc_loss(images, reconstructions)
+    values['abc'] = losses.abc_loss(images, reconstructions,
+                                    reduction=spec.abc_reduction)
   disc_loss = None
   if spec.uses('anomaly_adv'):
+    # Eq. 7: G wants D_anomaly to call reconstructions of anomalies fake.
     values['anomaly_adv'], disc_loss = adversarial_losses(
-        networks.disc_anomaly, images, reconstructions,
-        losses.anomaly_adversarial_loss)
+        networks.disc_anomaly, images, reconstructions, 0.0, spec.disc_loss)
     values['d_anomaly'] = disc_loss
   values['g_anomaly'] = weighted_total(run, values, config_lib.ANOMALY_WEIGHTS)
   return values, values['g_anomaly'], disc_loss
@@ -246,14 +259,15 @@ def group_gradients(networks: Networks, spec: StepSpec, run: RunState,
   return vector, gen_grads, disc_grads
 
 
-def disc_only_gradients(networks: Networks, images, group: int):
+def disc_only_gradients(networks: Networks, spec: StepSpec, images,
+                        group: int):
   """The group's D loss and its gradient, G fixed (the extra D steps)."""
   disc = networks.discriminator_for(group)
   reconstructions = tf.stop_gradient(
       networks.generator(images, training=True)[0])
   with tf.GradientTape() as tape:
-    loss = losses.discriminator_loss(disc(images, training=True),
-                                     disc(reconstructions, training=True))
+    loss = losses.ADVERSARIAL[spec.disc_loss][0](
+        disc(images, training=True), disc(reconstructions, training=True))
   return loss, tape.gradient(loss, disc.trainable_variables)
 
 
@@ -372,8 +386,8 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
       # disc_steps > 1: D-only updates on this batch before the joint one.
       # From the first non-finite one on, nothing more is applied.
       loss, grads = mean_over_replicas(strategy, spec, strategy.run(
-          lambda b: disc_only_gradients(networks, replica_slice(b, spec),
-                                        group), args=(batch,)))
+          lambda b: disc_only_gradients(networks, spec,
+                                        replica_slice(b, spec), group), args=(batch,)))
       finite = tf.logical_and(finite_so_far, all_finite(loss, grads))
       with tf.control_dependencies([tf.cond(
           finite, lambda: tf.group(disc_optimizer.apply(grads)), tf.no_op)]):

@@ -346,7 +346,8 @@ class Trainer:
     """The weights of the graph's `models` (G, D_normal, D_anomaly; or the
     classifier) at the start of a run."""
     if seed not in self._initial_weights:
-      self._initial_weights[seed] = [models.initial_weights(m, seed)
+      init = self.base_config.model.init  # part of the structure key
+      self._initial_weights[seed] = [models.initial_weights(m, seed, init)
                                      for m in self._models()]
     return self._initial_weights[seed]
 

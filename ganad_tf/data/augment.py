@@ -65,6 +65,18 @@ def random_flips(images, seed):
   return tf.where(coins[1] < 0.5, tf.reverse(images, axis=[1]), images)
 
 
+# The authors' later code flips horizontally with this probability.
+AUTHORS_FLIP_PROBABILITY = 0.8
+
+
+def authors_flip(images, seed):
+  """Flips each image left-right with probability 0.8 (the authors' later
+  code: torchvision RandomHorizontalFlip(p=0.8), both groups)."""
+  coins = tf.random.stateless_uniform([_batch_size(images), 1, 1, 1], seed)
+  return tf.where(coins < AUTHORS_FLIP_PROBABILITY,
+                  tf.reverse(images, axis=[2]), images)
+
+
 def random_rot90(images, seed):
   """Rotates each square image by 0, 90, 180 or 270 degrees."""
   if images.shape[1] != images.shape[2]:
@@ -103,6 +115,8 @@ PIPELINES = {
     'fashion_mnist': (random_flips, crop_and_resize, random_rot90),
     'cifar': (random_flips, crop_and_resize, random_rot90, color_jitter),
     'defect': (random_flips, random_rot90),
+    # Not the paper's: the reading of the authors' later code (NOTES.md).
+    'authors': (authors_flip,),
 }
 
 def resolve(augment: str, dataset: str) -> str:

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Issue 21, stage 3: each reading of the authors' later code alone, all of
+# them ('authors'), and the two baselines, on the CPU-hour preset, scored on
+# validation data only (10% of each training class). Fashion-MNIST
+# Pullover, Coat, Shirt and CIFAR-10 (JPEG copy) bird, cat.
+# Resumable: rerun to continue; finished (setting, class) runs are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+CIFAR=${CIFAR:-/tmp/cifar}
+[ -d "$CIFAR/cifar-10-batches-py" ] || python ../shared/data/cifar10-jpeg/build.py "$CIFAR"
+SETTINGS=base,bce_disc,adam_beta1_0.5,constant_lr,normal_init,detached_patch,authors_flips,proportional_groups,abc_batch,authors,classifier,autoencoder
+study() {  # name dataset data_dir classes
+  python -m experiments.study --dataset="$2" --data_dir="$3" \
+      --normal_classes="$4" --validation_fraction=0.1 \
+      --flagfile=experiments/presets/cpu_hour.cfg --jobs=2 \
+      --settings="$SETTINGS" --output_dir="runs/study_authors/$1"
+  mkdir -p "results/study_authors/$1"
+  rsync -a --exclude='*.keras' --exclude=checkpoints --exclude=summaries \
+      --exclude='.checkpoints*' "runs/study_authors/$1/" \
+      "results/study_authors/$1/"
+}
+study fashion_mnist fashion_mnist /usr/share/datasets/fashion-mnist 2,4,6
+study cifar10_jpeg cifar10 "$CIFAR" 2,3
