@@ -203,11 +203,11 @@ def define_run_flags(flag_values: flags.FlagValues = flags.FLAGS,
 
 
 def define_baseline_flag(flag_values: flags.FlagValues = flags.FLAGS):
-  """--baseline, for the sweeps whose table has a baseline row."""
+  """--baseline, for the tools that report the classifier beside the
+  model they train (sweep tables, train_folder)."""
   flags.DEFINE_bool('baseline', True, 'Also train the supervised classifier '
                     '(--model=classifier) on the same data with the same '
-                    'schedule, as the table\'s reference row.',
-                    flag_values=flag_values)
+                    'schedule, as a reference.', flag_values=flag_values)
 
 
 def normal_classes(flag_values: flags.FlagValues = flags.FLAGS):

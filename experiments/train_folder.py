@@ -17,8 +17,12 @@ AUROC and precision / recall / F1 at the calibrated threshold) and runs/
 (checkpoints; rerunning the same command resumes). Score new photos with
 experiments.predict.
 
-Normal images only: --w_abc=0 --w_anomaly_adv=0, and pick the threshold
-with --target_fpr.
+With defect images, the supervised classifier (--model=classifier) is also
+trained on the same data as a reference (--nobaseline skips it), and the
+end of the run says which separates the validation images better.
+
+Normal images only: --model=autoencoder (or --w_abc=0 --w_anomaly_adv=0),
+and pick the threshold with --target_fpr.
 """
 
 import dataclasses
@@ -83,6 +87,7 @@ flags.DEFINE_float('target_fpr', None,
                    'Calibrate the threshold for at most this false-positive '
                    'rate on normal validation images (default: best F1).')
 flags.DEFINE_bool('export', True, 'Also write the SavedModel.')
+experiment_flags.define_baseline_flag()
 flags.DEFINE_bool('overwrite', False,
                   'Delete checkpoints of another configuration in '
                   '--output_dir instead of stopping.')
@@ -103,13 +108,15 @@ def main(argv):
   results = workflow.train_folder(
       FLAGS.data_dir, FLAGS.output_dir, config, settings_from_flags(),
       export=FLAGS.export, overwrite=FLAGS.overwrite,
-      command=command_line())
+      command=command_line(), baseline=FLAGS.baseline)
   valid = results['validation']
   auroc = 'n/a' if valid['auroc'] is None else f'{valid["auroc"]:.2f}'
   print(f'Validation ({valid["num_normal"]} normal + {valid["num_defect"]} '
         f'defect images): AUROC {auroc}, precision {valid["precision"]:.3f}, '
         f'recall {valid["recall"]:.3f}, F1 {valid["f1"]:.3f} at threshold '
         f'{results["threshold"]:.6g} ({results["threshold_method"]}).')
+  if results.get('baseline'):
+    print(results['baseline']['advice'])
   print(f'Model: {results["model_dir"]}  SavedModel: {results["export_dir"]}')
 
 

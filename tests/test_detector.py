@@ -151,6 +151,14 @@ def test_train_folder_writes_model_export_and_results(trained, processes):
   assert per_kind.pop() == min(tiles['anomaly_candidates'].values())
   assert tiles['normal'] == sum(tiles['anomaly'].values())
   assert tiles['method']['mask'] == 6 and tiles['method']['max_error'] == 0
+  # The classifier trained beside it on the same data, as a reference.
+  reference = on_disk['baseline']
+  assert reference['model'] == 'classifier'
+  assert 0 <= reference['validation_auroc'] <= 100
+  assert reference['classifier_is_better'] == (
+      reference['validation_auroc'] > valid['auroc'] +
+      workflow.BASELINE_MARGIN)
+  assert f'{reference["validation_auroc"]:.2f}' in reference['advice']
 
 
 @pytest.mark.slow

@@ -98,3 +98,10 @@ def test_the_stand_in_has_only_what_a_detector_has():
   for name in vars(_StandIn):
     if not name.startswith('_'):
       assert hasattr(detector, name), name
+
+
+def test_the_advice_names_the_command_with_the_classifier():
+  assert workflow._with_model_flag(  # pylint: disable=protected-access
+      'python -m experiments.train_folder --data_dir=d --model=gan '
+      '--epochs=5') == ('python -m experiments.train_folder --data_dir=d '
+                        '--epochs=5 --model=classifier')

@@ -6,6 +6,7 @@ experiments.predict without the flags: what they read, write and return.
 
 import csv
 import dataclasses
+import logging
 import os
 import shutil
 import time
@@ -25,6 +26,8 @@ from ganad_tf.inspection.detector import Detector
 from ganad_tf.inspection.settings import DetectorSettings
 from ganad_tf.progress import ProgressLogger
 
+logger = logging.getLogger('ganad_tf')
+
 RUNS_DIR = 'runs'
 EXPORT_DIR = 'saved_model'
 RESULTS_FILE = 'results.json'
@@ -39,9 +42,13 @@ def train_folder(data_dir: str, output_dir: str,
                  settings: Optional[DetectorSettings] = None,
                  export: bool = True, overwrite: bool = False,
                  command: Optional[str] = None,
-                 trainer_cache: Optional[Dict[Any, Trainer]] = None
-                 ) -> Dict[str, Any]:
+                 trainer_cache: Optional[Dict[Any, Trainer]] = None,
+                 baseline: bool = True) -> Dict[str, Any]:
   """Trains, calibrates, saves and exports a detector for a data folder.
+
+  With `baseline` (and defect images), the supervised classifier is also
+  trained on the same data as a reference (`compare_with_classifier`); the
+  results say which separates the validation images better.
 
   Writes to output_dir: generator.keras (or classifier.keras) and
   detector.json (Detector.save), saved_model/ (Detector.export),
@@ -74,6 +81,9 @@ def train_folder(data_dir: str, output_dir: str,
   io_utils.write_json(key_path, key)
   detector = Detector(config, settings, trainer_cache)
   summary = detector.fit(data_dir, run_dir=run_dir)
+  reference = (compare_with_classifier(detector, data_dir, run_dir, command,
+                                       trainer_cache)
+               if baseline and config.model.kind != 'classifier' else None)
   detector.save(output_dir)
   export_dir = (detector.export(os.path.join(output_dir, EXPORT_DIR))
                 if export else None)
@@ -94,10 +104,61 @@ def train_folder(data_dir: str, output_dir: str,
       'export_dir': export_dir,
       'command': command,
       'numerics': runtime.numerics(),
+      'baseline': reference,
       'total_seconds': round(time.monotonic() - started, 1),
   }
   io_utils.write_json(os.path.join(output_dir, RESULTS_FILE), results)
   return results
+
+
+# The classifier is called better than the trained model when its
+# validation AUROC is higher by more than this (points).
+BASELINE_MARGIN = 1.0
+
+
+def compare_with_classifier(detector: Detector, data_dir: str, run_dir: str,
+                            command: Optional[str],
+                            trainer_cache: Optional[Dict[Any, Trainer]]
+                            ) -> Optional[Dict[str, Any]]:
+  """Trains the supervised classifier on the same images, tiles, schedule
+  and validation split as `detector`, and compares validation AUROCs.
+
+  The classifier is not saved: the user who wants it retrains with
+  --model=classifier (the advice says how). Returns None when there are no
+  defect images to train or validate a classifier on.
+  """
+  ours = detector.calibration.get('auroc')
+  if ours is None or len(detector.training.get('kinds', [])) < 2:
+    return None
+  config = config_lib.replace(detector.config, model={'kind': 'classifier'})
+  logger.info('Training the supervised classifier on the same data as a '
+              'reference (--nobaseline skips this).')
+  reference = Detector(config, detector.settings, trainer_cache)
+  summary = reference.fit(data_dir, run_dir=os.path.join(run_dir,
+                                                         'baseline'))
+  theirs = reference.calibration['auroc']
+  better = theirs > ours + BASELINE_MARGIN
+  retrain = (_with_model_flag(command) if command else
+             'experiments.train_folder with --model=classifier')
+  advice = (f'The supervised classifier separates the validation images '
+            f'better: AUROC {theirs:.2f} against {ours:.2f} for '
+            f'--model={detector.config.model.kind}. To use it, run: {retrain}'
+            if better else
+            f'Validation AUROC {ours:.2f} (--model='
+            f'{detector.config.model.kind}) against {theirs:.2f} for the '
+            'supervised classifier.')
+  (logger.warning if better else logger.info)('%s', advice)
+  return {'model': 'classifier', 'validation_auroc': theirs,
+          'validation_f1': reference.calibration.get('f1'),
+          'train_seconds': summary['train_seconds'],
+          'classifier_is_better': better, 'advice': advice}
+
+
+def _with_model_flag(command: str) -> str:
+  """`command` with --model=classifier in place of any --model=."""
+  parts = [part for part in command.split()
+           if not part.startswith('--model=')]
+  return ' '.join(parts + ['--model=classifier'])
 
 
 def predict_files(detector: Detector, paths: Sequence[str], output_dir: str,

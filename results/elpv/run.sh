@@ -14,7 +14,7 @@ FLAGS=(--resize_to=96x96 --image_size=96 --batch_size=16 --epochs=60
 for model in "${@:-gan classifier autoencoder}"; do
   for m in $model; do
     python -m experiments.train_folder --data_dir="$DATA/train" \
-        --output_dir="$OUT/$m" --model="$m" "${FLAGS[@]}" --noexport
+        --output_dir="$OUT/$m" --model="$m" "${FLAGS[@]}" --noexport --nobaseline
     python -m experiments.predict --model="$OUT/$m" --images="$DATA/test" \
         --output_dir="$OUT/$m/test" --evaluate --nooverlays
     mkdir -p "results/elpv/$m"
@@ -23,4 +23,4 @@ for model in "${@:-gan classifier autoencoder}"; do
         "results/elpv/$m/"
   done
 done
-python results/elpv/table.py
+python results/inspection_table.py results/elpv
