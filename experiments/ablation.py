@@ -24,6 +24,8 @@ flags.DEFINE_enum('reading', 'single', sorted(ablation.READINGS),
                   'How to read the lost check marks of Table 6.')
 flags.DEFINE_list('rows', None, 'Rows to run (default: all).')
 experiment_flags.define_baseline_flag()
+# Our flags (not TensorFlow's or absl's) in --help.
+flags.adopt_module_key_flags(experiment_flags)
 FLAGS = flags.FLAGS
 
 

@@ -31,6 +31,8 @@ flags.DEFINE_enum('strategy', 'none', distribute.STRATEGIES,
                   '(local devices) or multi_worker (TF_CONFIG).')
 flags.DEFINE_bool('overwrite', False, 'Rerun every class if --output_dir '
                   'holds results made with another configuration.')
+# Our flags (not TensorFlow's or absl's) in --help.
+flags.adopt_module_key_flags(experiment_flags)
 FLAGS = flags.FLAGS
 
 

@@ -20,6 +20,8 @@ flags.DEFINE_string('run_dir', None, 'A benchmark output folder.')
 flags.DEFINE_list('normal_classes', None, 'Classes to score (default: every '
                   'class folder with snapshots).')
 flags.mark_flag_as_required('run_dir')
+# Our flags (not TensorFlow's or absl's) in --help.
+flags.adopt_module_key_flags(experiment_flags)
 FLAGS = flags.FLAGS
 
 

@@ -24,6 +24,8 @@ flags.DEFINE_list('classes', None, 'Classes to draw reconstructions for '
                   '(default: all finished classes).')
 flags.DEFINE_string('speed_json', None, 'speed.json from experiments.speed.')
 flags.mark_flag_as_required('run_dir')
+# Our flags (not TensorFlow's or absl's) in --help.
+flags.adopt_module_key_flags(experiment_flags)
 FLAGS = flags.FLAGS
 
 

@@ -26,6 +26,8 @@ flags.DEFINE_list('points', None, 'Explicit grid indices to run.')
 flags.DEFINE_integer('subset_seed', 0, 'Seed of the order of points.')
 flags.DEFINE_bool('count_only', False, 'Print the grid size and exit.')
 experiment_flags.define_baseline_flag()
+# Our flags (not TensorFlow's or absl's) in --help.
+flags.adopt_module_key_flags(experiment_flags)
 FLAGS = flags.FLAGS
 
 

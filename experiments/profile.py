@@ -23,6 +23,8 @@ flags.DEFINE_integer('threads', 1, 'TensorFlow threads.')
 flags.DEFINE_string('profile_dir', '/tmp/ganad_profile', 'Profiler output.')
 flags.DEFINE_integer('top', 12, 'Op types listed.')
 flags.DEFINE_string('output', None, 'Also write the table to this file.')
+# Our flags (not TensorFlow's or absl's) in --help.
+flags.adopt_module_key_flags(experiment_flags)
 FLAGS = flags.FLAGS
 
 

@@ -51,6 +51,8 @@ flags.DEFINE_integer('inference_images', 10_000, 'Images per inference run.')
 flags.DEFINE_integer('inference_repeats', 3, 'Inference runs (mean).')
 flags.DEFINE_string('output', None, 'Write the numbers to this JSON file.')
 flags.DEFINE_string('worker', None, 'Internal: run one measurement (JSON).')
+# Our flags (not TensorFlow's or absl's) in --help.
+flags.adopt_module_key_flags(experiment_flags)
 FLAGS = flags.FLAGS
 
 

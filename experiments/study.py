@@ -24,6 +24,8 @@ experiment_flags.define_run_flags(
 flags.DEFINE_list('settings', list(study.SETTINGS),
                   f'Settings to run, in order: {", ".join(study.SETTINGS)}; '
                   'join names with + to combine them (epochs_x2+lr_3e-4).')
+# Our flags (not TensorFlow's or absl's) in --help.
+flags.adopt_module_key_flags(experiment_flags)
 FLAGS = flags.FLAGS
 
 

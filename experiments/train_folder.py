@@ -92,6 +92,8 @@ flags.DEFINE_bool('overwrite', False,
                   'Delete checkpoints of another configuration in '
                   '--output_dir instead of stopping.')
 flags.mark_flags_as_required(['data_dir', 'output_dir'])
+# Our flags (not TensorFlow's or absl's) in --help.
+flags.adopt_module_key_flags(experiment_flags)
 FLAGS = flags.FLAGS
 
 

@@ -95,3 +95,16 @@ def test_cpu_hour_preset_is_the_cpu_preset_with_the_studys_chosen_row():
   chosen = study.setting_config(cpu, 'latent_stop_gradient+epochs_x2')
   chosen = config_lib.replace(chosen, train={'min_steps': 9000})
   assert _parsed(f'--flagfile={PRESETS / "cpu_hour.cfg"}') == chosen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('tool', ['benchmark', 'train_folder'])
+def test_help_lists_our_flags_and_not_absls(tool):
+  import subprocess
+  import sys
+  out = subprocess.run(
+      [sys.executable, '-m', f'experiments.{tool}', '--help'],
+      cwd=str(PRESETS.parents[1]), capture_output=True, text=True,
+      timeout=300).stdout
+  assert '--model:' in out and '--epochs:' in out and '--w_abc:' in out
+  assert '--verbosity' not in out and '--logtostderr' not in out

@@ -18,35 +18,18 @@ from ganad_tf.errors import ConfigError
 
 
 @dataclasses.dataclass
-class PreparedData:
-  """A benchmark dataset ready for the model.
+class PreparedData(datasets.LabeledImages):
+  """A benchmark dataset ready for the model: LabeledImages whose images
+  are float32 [-1, 1] at the model's input size S, and whose training split
+  has its validation images (config.data.validation_fraction) taken out.
 
-  Attributes:
-    name: the dataset's name (config.data.dataset).
-    train_images: float32 [N, S, S, C] in [-1, 1] at the model's input size
-      S, without the validation images.
-    train_labels: int64 [N], in [0, num_classes).
-    test_images: float32 [M, S, S, C] in [-1, 1].
-    test_labels: int64 [M].
-    class_names: name of each label value.
-    source: where the raw arrays came from (see datasets.LabeledImages).
-    validation_images: float32 [V, S, S, C] held out of the training split
-      (config.data.validation_fraction), or None.
+  Attributes (beyond LabeledImages'):
+    validation_images: float32 [V, S, S, C] held out of the training split,
+      or None.
     validation_labels: int64 [V], or None.
   """
-  name: str
-  train_images: np.ndarray
-  train_labels: np.ndarray
-  test_images: np.ndarray
-  test_labels: np.ndarray
-  class_names: List[str]
-  source: str
   validation_images: Optional[np.ndarray] = None
   validation_labels: Optional[np.ndarray] = None
-
-  @property
-  def num_classes(self) -> int:
-    return len(self.class_names)
 
 
 @dataclasses.dataclass
