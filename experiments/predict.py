@@ -42,11 +42,18 @@ FLAGS = flags.FLAGS
 def main(argv):
   experiment_flags.start_logging(argv)
   detector = Detector.load(FLAGS.model)
-  paths = image_files.find_images(FLAGS.images)
-  root = FLAGS.images if os.path.isdir(FLAGS.images) else None
-  summary = workflow.predict_files(
-      detector, paths, FLAGS.output_dir, root=root, overlays=FLAGS.overlays,
-      overlay_max_width=FLAGS.overlay_max_width)
+  result = None
+  if FLAGS.evaluate:
+    # One pass: each image is scored once for the CSV, overlays and metrics.
+    summary, result = workflow.predict_and_evaluate(
+        detector, FLAGS.images, FLAGS.output_dir, overlays=FLAGS.overlays,
+        overlay_max_width=FLAGS.overlay_max_width)
+  else:
+    paths = image_files.find_images(FLAGS.images)
+    root = FLAGS.images if os.path.isdir(FLAGS.images) else None
+    summary = workflow.predict_files(
+        detector, paths, FLAGS.output_dir, root=root, overlays=FLAGS.overlays,
+        overlay_max_width=FLAGS.overlay_max_width)
   print(f'Scored {summary["scored"]} image(s): {summary["flagged"]} flagged '
         f'as defect (score >= threshold {summary["threshold"]:.6g}).')
   for row in sorted(summary['rows'], key=lambda r: -r['score'])[:5]:
@@ -59,8 +66,7 @@ def main(argv):
   print(f'Wrote {summary["predictions"]}' + (
       f' and overlays in {summary["overlays"]}' if summary['overlays'] else
       ''))
-  if FLAGS.evaluate:
-    result = detector.evaluate(FLAGS.images)
+  if result is not None:
     path = os.path.join(FLAGS.output_dir, workflow.EVALUATION_FILE)
     io_utils.write_json(path, result)
     auroc = 'n/a' if result['auroc'] is None else f'{result["auroc"]:.2f}'

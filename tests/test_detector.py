@@ -358,3 +358,31 @@ def test_a_classifier_needs_defect_images(tmp_path):
                                          model={'kind': 'classifier'}))
   with pytest.raises(DatasetError, match='--model=autoencoder'):
     detector.fit(images)
+
+
+@pytest.mark.slow
+def test_predict_and_evaluate_scores_each_image_once(detector, trained,
+                                                     synth_dir, tmp_path,
+                                                     monkeypatch):
+  from ganad_tf.inspection import inference
+  scored = []
+  real_call = inference.call
+  monkeypatch.setattr(inference, 'call', lambda module, pixels, keys: (
+      scored.append(len(pixels)), real_call(module, pixels, keys))[1])
+  summary, result = workflow.predict_and_evaluate(
+      detector, synth_dir, str(tmp_path / 'out'), overlays=True)
+  data = trained[2]
+  assert sum(scored) == len(data.images) == summary['scored']
+  # The same numbers as the two separate calls give.
+  expected = detector.evaluate(synth_dir)
+  assert result['auroc'] == pytest.approx(expected['auroc'])
+  np.testing.assert_allclose(result['scores']['scores'],
+                             expected['scores']['scores'], rtol=1e-6)
+  rows = {row['file']: row for row in summary['rows']}
+  assert set(rows) == set(data.files)
+  for name, score in zip(expected['scores']['files'],
+                         expected['scores']['scores']):
+    assert rows[name]['score'] == pytest.approx(score, rel=1e-6)
+    assert rows[name]['decision'] == (rows[name]['score'] >=
+                                      detector.threshold)
+  assert len(os.listdir(tmp_path / 'out' / 'overlays')) == len(rows)

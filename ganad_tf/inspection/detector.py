@@ -25,7 +25,7 @@ import dataclasses
 import logging
 import os
 import time
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import keras
 import numpy as np
@@ -344,12 +344,17 @@ class Detector:
     return self.calibration
 
   def evaluate(self, data: Union[str, folder_data.FolderData],
-               pixel_level: bool = True) -> Dict[str, Any]:
+               pixel_level: bool = True,
+               on_chunk: Optional[Callable[[int, Dict[str, np.ndarray]],
+                                           None]] = None) -> Dict[str, Any]:
     """Image-level (and pixel-level, where masks exist) test metrics.
 
     Args:
       data: a data folder laid out like the training folder, or FolderData.
       pixel_level: also compare heat maps with the defect masks.
+      on_chunk: called with (first image index, outputs: score,
+        tile_scores, error_map) of each inference call, so a caller can use
+        the scores (e.g. write predictions) without scoring again.
 
     Returns:
       See evaluation.evaluate: AUROC (%), precision / recall / F1 at the
@@ -360,10 +365,13 @@ class Detector:
       data = folder_data.load_folder(
           data, self.image_shape[2], self.settings.resize_to,
           require_defects=False)
-    keys = ('score', 'tile_scores') + (('error_map',) if pixel_level else ())
+    keys = ('score', 'tile_scores') + (
+        ('error_map',) if pixel_level or on_chunk else ())
     pixels = self.check_images(data.images)
     chunks = inference.batches(self._module, pixels, self._images_per_call(),
                                keys)
+    if on_chunk is not None:
+      chunks = _tee(chunks, on_chunk)
     return evaluation.evaluate(
         data, chunks, self.threshold, self.grid, self.settings.min_mask_share,
         self.config.data.sampling_seed, pixel_level)
@@ -412,6 +420,12 @@ class Detector:
         self.image_shape, self.grid.num_tiles, self.threshold,
         self.calibration, self.settings.resize_to)
     return persistence.export(self._module, export_dir, info)
+
+
+def _tee(chunks, on_chunk):
+  for start, out in chunks:
+    on_chunk(start, out)
+    yield start, out
 
 
 def _sub(run_dir: Optional[str], name: str) -> Optional[str]:

@@ -10,7 +10,7 @@ import logging
 import os
 import shutil
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -161,6 +161,67 @@ def _with_model_flag(command: str) -> str:
   return ' '.join(parts + ['--model=classifier'])
 
 
+class PredictionWriter:
+  """Writes predictions.csv rows and overlay PNGs as scored chunks arrive.
+
+  Args:
+    detector: the detector that scored the images.
+    output_dir: where predictions.csv and overlays/ go.
+    overlays: write overlays/<name>.png per image.
+    overlay_max_width: overlays are downscaled to at most this width.
+  """
+
+  def __init__(self, detector: Detector, output_dir: str,
+               overlays: bool = True, overlay_max_width: int = 1024):
+    self.detector = detector
+    self.output_dir = io_utils.ensure_writable_dir(output_dir)
+    self.overlays = overlays
+    self.overlay_max_width = overlay_max_width
+    self.heat_scale = detector.calibration.get('heat_scale') or {
+        'low': 0.0, 'high': 1.0}
+    self.boxes = detector.grid.boxes()
+    self.rows: List[Dict[str, Any]] = []
+    self._used_names = set()
+
+  def add(self, images: np.ndarray, names: Sequence[str],
+          out: Dict[str, np.ndarray]):
+    """One chunk: raw images, their names, and the detector's outputs
+    'score', 'error_map' and 'tile_scores' for them."""
+    threshold = self.detector.threshold
+    for index, name in enumerate(names):
+      score = float(out['score'][index])
+      row = {'file': name, 'score': score, 'decision': score >= threshold}
+      if self.overlays:
+        stem = overlay_lib.unique_stem(name, self._used_names)
+        picture = overlay_lib.render_overlay(
+            images[index], out['error_map'][index], self.heat_scale, score,
+            threshold, row['decision'],
+            self.boxes[int(np.argmax(out['tile_scores'][index]))],
+            self.overlay_max_width)
+        path = os.path.join(self.output_dir, OVERLAYS_DIR, stem + '.png')
+        with io_utils.atomic_open(path, 'wb') as handle:
+          picture.save(handle, format='PNG')
+        row['overlay'] = os.path.relpath(path, self.output_dir)
+      self.rows.append(row)
+
+  def finish(self, skipped: Sequence[Any] = ()) -> Dict[str, Any]:
+    """Writes predictions.csv; returns the summary (see predict_files)."""
+    csv_path = os.path.join(self.output_dir, PREDICTIONS_FILE)
+    write_predictions_csv(csv_path, self.rows)
+    flagged = [row['file'] for row in self.rows if row['decision']]
+    return {'scored': len(self.rows), 'flagged': len(flagged),
+            'flagged_files': flagged,
+            'skipped': [dataclasses.asdict(s) for s in skipped],
+            'threshold': self.detector.threshold, 'predictions': csv_path,
+            'overlays': (os.path.join(self.output_dir, OVERLAYS_DIR)
+                         if self.overlays else None),
+            'rows': self.rows}
+
+
+# What the writer needs of each scored chunk.
+WRITER_OUTPUTS = ('score', 'error_map', 'tile_scores')
+
+
 def predict_files(detector: Detector, paths: Sequence[str], output_dir: str,
                   root: Optional[str] = None, overlays: bool = True,
                   overlay_max_width: int = 1024,
@@ -180,13 +241,9 @@ def predict_files(detector: Detector, paths: Sequence[str], output_dir: str,
   Returns:
     A summary: counts, flagged files, skipped files, output paths.
   """
-  output_dir = io_utils.ensure_writable_dir(output_dir)
+  writer = PredictionWriter(detector, output_dir, overlays, overlay_max_width)
   height, width, channels = detector.image_shape
-  heat_scale = detector.calibration.get('heat_scale') or {'low': 0.0,
-                                                          'high': 1.0}
-  boxes = detector.grid.boxes()
-  rows, skipped = [], []
-  used_names = set()
+  skipped = []
   progress = ProgressLogger(len(paths), 30.0, prefix='predicted ',
                             unit='image')
   for start in range(0, len(paths), chunk):
@@ -194,38 +251,36 @@ def predict_files(detector: Detector, paths: Sequence[str], output_dir: str,
         paths[start:start + chunk], channels, (height, width),
         detector.settings.resize_to)
     skipped.extend(bad)
-    if not len(images):
-      continue
-    out = detector.infer(images,
-                         ('score', 'decision', 'error_map', 'tile_scores'))
-    for index, path in enumerate(used):
-      name = os.path.relpath(path, root) if root else path
-      row = {'file': name, 'score': float(out['score'][index]),
-             'decision': bool(out['decision'][index])}
-      if overlays:
-        stem = overlay_lib.unique_stem(name, used_names)
-        picture = overlay_lib.render_overlay(
-            images[index], out['error_map'][index], heat_scale, row['score'],
-            detector.threshold, row['decision'],
-            boxes[int(np.argmax(out['tile_scores'][index]))],
-            overlay_max_width)
-        overlay_path = os.path.join(output_dir, OVERLAYS_DIR, stem + '.png')
-        with io_utils.atomic_open(overlay_path, 'wb') as handle:
-          picture.save(handle, format='PNG')
-        row['overlay'] = os.path.relpath(overlay_path, output_dir)
-      rows.append(row)
+    if len(images):
+      writer.add(images, [os.path.relpath(path, root) if root else path
+                          for path in used],
+                 detector.infer(images, WRITER_OUTPUTS))
     progress.update(min(start + chunk, len(paths)),
                     force=start + chunk >= len(paths))
-  csv_path = os.path.join(output_dir, PREDICTIONS_FILE)
-  write_predictions_csv(csv_path, rows)
-  flagged = [row['file'] for row in rows if row['decision']]
-  return {'scored': len(rows), 'flagged': len(flagged),
-          'flagged_files': flagged,
-          'skipped': [dataclasses.asdict(s) for s in skipped],
-          'threshold': detector.threshold, 'predictions': csv_path,
-          'overlays': os.path.join(output_dir, OVERLAYS_DIR) if overlays
-                      else None,
-          'rows': rows}
+  return writer.finish(skipped)
+
+
+def predict_and_evaluate(detector: Detector, data_dir: str, output_dir: str,
+                         overlays: bool = True, overlay_max_width: int = 1024
+                         ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+  """predict_files and Detector.evaluate on a labelled folder, scoring each
+  image once.
+
+  Returns:
+    (the predict_files summary, the evaluation).
+  """
+  data = folder_data.load_folder(data_dir, detector.image_shape[2],
+                                 detector.settings.resize_to,
+                                 require_defects=False)
+  writer = PredictionWriter(detector, output_dir, overlays, overlay_max_width)
+
+  def write(start: int, out: Dict[str, np.ndarray]):
+    count = len(out['score'])
+    writer.add(data.images[start:start + count],
+               data.files[start:start + count], out)
+
+  evaluation = detector.evaluate(data, on_chunk=write)
+  return writer.finish(data.skipped), evaluation
 
 
 def write_predictions_csv(path: str, rows: List[Dict[str, Any]]):
