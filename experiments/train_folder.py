@@ -30,6 +30,7 @@ import dataclasses
 from absl import flags
 
 from experiments import flags as experiment_flags
+from ganad_tf.data import image_files
 from ganad_tf.inspection import settings as settings_lib
 from ganad_tf.inspection import tiles
 from ganad_tf.inspection import workflow
@@ -53,6 +54,11 @@ flags.DEFINE_string('tile_stride', None,
 flags.DEFINE_string('resize_to', None,
                     'Resize every photo to WIDTHxHEIGHT when reading (needed '
                     'if their sizes differ).')
+flags.DEFINE_enum('resize_mode', _DEFAULTS.resize_mode,
+                  list(image_files.RESIZE_MODES),
+                  'How photos reach --resize_to: stretch (each axis on its '
+                  'own) or pad (one scale factor, edges repeated: keeps the '
+                  'aspect ratio).')
 flags.DEFINE_enum('channels', 'auto', ['auto', '1', '3'],
                   'auto = 1 if every image is grayscale, else 3.')
 flags.DEFINE_enum('anomaly_tiles', _DEFAULTS.anomaly_tiles,

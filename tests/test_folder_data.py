@@ -160,6 +160,14 @@ def test_mixed_sizes_list_sizes_and_the_resize_fix(tmp_path):
   assert data.images.shape == (3, 32, 48, 1)
   mask = data.masks[data.files.index(os.path.join('scratch', 'c.png'))]
   assert mask.shape == (32, 48) and mask.any() and not mask[0, 0]
+  # Keeping the aspect ratio: 64x40 fits 48x32 at 0.75 (48x30, 1 row of
+  # padding above and below); the mask follows the image.
+  padded = folder_data.load_folder(root, resize_to=(32, 48),
+                                   resize_mode='pad')
+  index = padded.files.index(os.path.join('scratch', 'c.png'))
+  assert padded.images.shape == (3, 32, 48, 1)
+  rows = np.flatnonzero(padded.masks[index].any(axis=1))
+  assert rows.min() >= 1 + int(18 * 0.75) - 1 and rows.max() <= 1 + 17
 
 
 def test_find_and_load_images_for_scoring(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from ganad_tf.data import image_files
-from ganad_tf.errors import DatasetError
+from ganad_tf.errors import ConfigError, DatasetError
 
 
 def _write(path, image, fmt=None):
@@ -80,3 +80,31 @@ def test_read_mask_keeps_thin_defects_when_shrinking(tmp_path):
   with open(str(tmp_path / 'bad.png'), 'wb') as handle:
     handle.write(b'junk')
   assert image_files.read_mask(str(tmp_path / 'bad.png'), (10, 10)) is None
+
+
+def test_pad_keeps_the_aspect_ratio_and_places_masks_alike(tmp_path):
+  from PIL import Image
+  image = np.zeros((20, 60), np.uint8)
+  image[:, 30:] = 200  # right half bright
+  image[5:10, 5:10] = 90
+  Image.fromarray(image).save(tmp_path / 'wide.png')
+  mask = np.zeros((20, 60), np.uint8)
+  mask[5:10, 5:10] = 255
+  Image.fromarray(mask).save(tmp_path / 'mask.png')
+  padded = image_files.decode(str(tmp_path / 'wide.png'), (32, 32), 'pad')
+  # One factor, 32 / 60: a 11x32 band centred in 32 rows, edges repeated.
+  assert image_files.letterbox((20, 60), (32, 32)) == ((11, 32), (10, 0))
+  assert padded.shape == (32, 32)
+  np.testing.assert_array_equal(padded[:10], np.repeat(padded[10:11], 10, 0))
+  np.testing.assert_array_equal(padded[21:], np.repeat(padded[20:21], 11, 0))
+  assert padded[15, 0] == 0 and padded[15, 31] == 200
+  stretched = image_files.decode(str(tmp_path / 'wide.png'), (32, 32))
+  assert stretched.shape == (32, 32) and stretched[0, 31] == 200
+  placed = image_files.read_mask(str(tmp_path / 'mask.png'), (32, 32), 'pad')
+  rows, cols = np.nonzero(placed)
+  # The defect (rows 5-9, cols 5-9 of 20x60) lands at rows 10 + 5..9 x 32/60.
+  assert 12 <= rows.min() and rows.max() <= 16
+  assert 2 <= cols.min() and cols.max() <= 5
+  assert not placed[:10].any() and not placed[21:].any()
+  with pytest.raises(ConfigError, match='--resize_mode'):
+    image_files.fit(image, (32, 32), 'crop')

@@ -30,6 +30,7 @@ def test_channels_accept_flag_strings():
     ('anomaly_tiles', 'guess', '--anomaly_tiles'),
     ('defect_crops', 'random', '--defect_crops'),
     ('stitch', 'median', '--stitch'),
+    ('resize_mode', 'crop', '--resize_mode'),
     ('tiles_per_defect_image', 0, '--tiles_per_defect_image'),
     ('selection_epochs', 1.5, '--selection_epochs'),
     ('max_normal_tiles', -1, '--max_normal_tiles'),

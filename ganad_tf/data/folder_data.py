@@ -225,7 +225,8 @@ def parse_channels(channels: Union[str, int]) -> Union[str, int]:
 
 def load_images(paths: Sequence[str], channels: int,
                 image_size: Tuple[int, int],
-                resize_to: Optional[Tuple[int, int]] = None
+                resize_to: Optional[Tuple[int, int]] = None,
+                resize_mode: str = 'stretch'
                 ) -> Tuple[np.ndarray, List[str], List[SkippedFile]]:
   """Reads images for scoring; unreadable or wrongly sized ones are skipped.
 
@@ -234,6 +235,7 @@ def load_images(paths: Sequence[str], channels: int,
     channels: 1 or 3; images are converted to it.
     image_size: (height, width) every image must have after resizing.
     resize_to: (height, width) to resize every image to first, or None.
+    resize_mode: how (image_files.RESIZE_MODES).
 
   Returns:
     (uint8 (N, H, W, channels), the paths read, the files skipped).
@@ -241,7 +243,7 @@ def load_images(paths: Sequence[str], channels: int,
   images, used, skipped = [], [], []
   for path in paths:
     try:
-      image = image_files.read_image(path, channels, resize_to)
+      image = image_files.read_image(path, channels, resize_to, resize_mode)
     except (OSError, ValueError, SyntaxError) as error:
       skipped.append(_skip(path, f'cannot be decoded ({error})'))
       continue
@@ -290,7 +292,8 @@ def _size_error(root: str, sizes: Dict[Tuple[int, int], List[str]]):
 def load_folder(root: str, channels: Union[str, int] = 'auto',
                 resize_to: Optional[Tuple[int, int]] = None,
                 require_defects: bool = True,
-                load_masks: bool = True) -> FolderData:
+                load_masks: bool = True,
+                resize_mode: str = 'stretch') -> FolderData:
   """Reads a data folder (see the module docstring).
 
   Args:
@@ -301,6 +304,8 @@ def load_folder(root: str, channels: Union[str, int] = 'auto',
     require_defects: raise if there is no defect folder (set False to train
       on normal images only).
     load_masks: read masks/<kind>/<file> where present.
+    resize_mode: how images (and masks) reach resize_to: 'stretch' or
+      'pad' (keeps the aspect ratio; image_files.RESIZE_MODES).
 
   Returns:
     FolderData with normal images first, then each defect kind.
@@ -348,7 +353,7 @@ def load_folder(root: str, channels: Union[str, int] = 'auto',
   arrays, labels, files, masks = [], [], [], []
   for index, path in entries:
     try:
-      array = image_files.decode(path, resize_to)
+      array = image_files.decode(path, resize_to, resize_mode)
     except (OSError, ValueError, SyntaxError) as error:
       skipped.append(_skip(path, f'cannot be decoded ({error})'))
       continue
@@ -359,7 +364,7 @@ def load_folder(root: str, channels: Union[str, int] = 'auto',
     if load_masks and index > 0:
       mask_path = _mask_path(root, folders[kinds[index]], path)
       if mask_path:
-        mask = image_files.read_mask(mask_path, array.shape[:2])
+        mask = image_files.read_mask(mask_path, array.shape[:2], resize_mode)
     masks.append(mask)
   labels = np.array(labels, np.int64)
   for index, kind in enumerate(kinds):

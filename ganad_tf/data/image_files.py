@@ -13,7 +13,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 from PIL import Image
 
-from ganad_tf.errors import DatasetError
+from ganad_tf.errors import ConfigError, DatasetError
 
 logger = logging.getLogger('ganad_tf')
 
@@ -69,8 +69,10 @@ def read_header(path: str) -> Tuple[Tuple[int, int], str]:
     return (image.size[1], image.size[0]), image.mode
 
 
-def decode(path: str, resize_to: Optional[Tuple[int, int]]) -> np.ndarray:
-  """Decodes to uint8 (H, W) if the content is gray, else (H, W, 3)."""
+def decode(path: str, resize_to: Optional[Tuple[int, int]],
+           resize_mode: str = 'stretch') -> np.ndarray:
+  """Decodes to uint8 (H, W) if the content is gray, else (H, W, 3),
+  brought to resize_to (if given) by resize_mode (see RESIZE_MODES)."""
   with Image.open(path) as image:
     image.load()
     mode = image.mode
@@ -90,9 +92,48 @@ def decode(path: str, resize_to: Optional[Tuple[int, int]]) -> np.ndarray:
           array[..., 1] == array[..., 2]).all():
         array = array[..., 0]
   if resize_to is not None and array.shape[:2] != tuple(resize_to):
-    array = np.asarray(Image.fromarray(array).resize(
-        (resize_to[1], resize_to[0]), Image.BILINEAR))
+    array = fit(array, resize_to, resize_mode)
   return np.ascontiguousarray(array)
+
+
+# How an image reaches --resize_to: 'stretch' scales each axis on its own
+# (the aspect ratio changes); 'pad' scales both by one factor to fit inside
+# and pads the rest by repeating the edge pixels (the aspect ratio stays).
+RESIZE_MODES = ('stretch', 'pad')
+
+
+def letterbox(source: Tuple[int, int], target: Tuple[int, int]
+              ) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+  """((height, width) of the scaled image, (top, left) padding) that fit
+  `source` inside `target` at one scale factor, centred."""
+  scale = min(target[0] / source[0], target[1] / source[1])
+  height = min(target[0], max(1, int(round(source[0] * scale))))
+  width = min(target[1], max(1, int(round(source[1] * scale))))
+  return (height, width), ((target[0] - height) // 2,
+                           (target[1] - width) // 2)
+
+
+def fit(array: np.ndarray, size: Tuple[int, int], mode: str = 'stretch',
+        resample=Image.BILINEAR, pad_value: Optional[int] = None
+        ) -> np.ndarray:
+  """`array` (H, W[, C]) brought to `size` (height, width) by `mode`.
+
+  With 'pad', the border is the repeated edge pixels, or `pad_value`.
+  """
+  if mode not in RESIZE_MODES:
+    raise ConfigError(f'Unknown resize mode {mode!r}; choose one of '
+                      f'{RESIZE_MODES} (--resize_mode).')
+  if mode == 'stretch':
+    return np.asarray(Image.fromarray(array).resize((size[1], size[0]),
+                                                    resample))
+  (height, width), (top, left) = letterbox(array.shape[:2], size)
+  scaled = np.asarray(Image.fromarray(array).resize((width, height),
+                                                    resample))
+  padding = [(top, size[0] - height - top), (left, size[1] - width - left)]
+  padding += [(0, 0)] * (scaled.ndim - 2)
+  if pad_value is None:
+    return np.pad(scaled, padding, mode='edge')
+  return np.pad(scaled, padding, constant_values=pad_value)
 
 
 def to_channels(array: np.ndarray, channels: int) -> np.ndarray:
@@ -110,19 +151,24 @@ def to_channels(array: np.ndarray, channels: int) -> np.ndarray:
 
 
 def read_image(path: str, channels: int,
-               resize_to: Optional[Tuple[int, int]] = None) -> np.ndarray:
+               resize_to: Optional[Tuple[int, int]] = None,
+               resize_mode: str = 'stretch') -> np.ndarray:
   """One image as uint8 (H, W, channels); OSError/ValueError if unreadable."""
-  return to_channels(decode(path, resize_to), channels)
+  return to_channels(decode(path, resize_to, resize_mode), channels)
 
 
-def read_mask(path: str, size: Tuple[int, int]) -> Optional[np.ndarray]:
+def read_mask(path: str, size: Tuple[int, int],
+              resize_mode: str = 'stretch') -> Optional[np.ndarray]:
+  """A bool defect mask at `size`, placed as its image was (resize_mode);
+  None, with a warning, if it cannot be decoded."""
   try:
     with Image.open(path) as mask:
-      mask = mask.convert('L')
-      if (mask.size[1], mask.size[0]) != tuple(size):
-        # Box filtering then "> 0" keeps thin defects when shrinking.
-        mask = mask.resize((size[1], size[0]), Image.BOX)
-      return np.asarray(mask) > 0
+      mask = np.asarray(mask.convert('L'))
+      if mask.shape != tuple(size):
+        # Box filtering then "> 0" keeps thin defects when shrinking; the
+        # padding of 'pad' holds no defect.
+        mask = fit(mask, size, resize_mode, Image.BOX, pad_value=0)
+      return mask > 0
   except (OSError, ValueError, SyntaxError) as error:
     logger.warning('Ignoring mask %s: it cannot be decoded (%s).', path,
                    error)

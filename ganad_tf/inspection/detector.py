@@ -194,7 +194,8 @@ class Detector:
     if isinstance(data, (str, os.PathLike)):
       return folder_data.load_folder(
           os.fspath(data), self.settings.channels, self.settings.resize_to,
-          require_defects=self.uses_anomalies)
+          require_defects=self.uses_anomalies,
+          resize_mode=self.settings.resize_mode)
     data = folder_data.from_arrays(data, anomaly_images, anomaly_kinds,
                                    anomaly_masks)
     if self.settings.resize_to is not None:
@@ -364,7 +365,7 @@ class Detector:
     if not isinstance(data, folder_data.FolderData):
       data = folder_data.load_folder(
           data, self.image_shape[2], self.settings.resize_to,
-          require_defects=False)
+          require_defects=False, resize_mode=self.settings.resize_mode)
     keys = ('score', 'tile_scores') + (
         ('error_map',) if pixel_level or on_chunk else ())
     pixels = self.check_images(data.images)
@@ -418,7 +419,7 @@ class Detector:
     self._require_model()
     info = persistence.serving_info(
         self.image_shape, self.grid.num_tiles, self.threshold,
-        self.calibration, self.settings.resize_to)
+        self.calibration, self.settings.resize_to, self.settings.resize_mode)
     return persistence.export(self._module, export_dir, info)
 
 

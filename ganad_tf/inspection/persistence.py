@@ -123,7 +123,8 @@ def load(model_dir: str) -> SavedDetector:
 
 def serving_info(image_shape: Tuple[int, int, int], num_tiles: int,
                  threshold: float, calibration: Dict[str, Any],
-                 resize_to: Optional[Tuple[int, int]]) -> Dict[str, Any]:
+                 resize_to: Optional[Tuple[int, int]],
+                 resize_mode: str = 'stretch') -> Dict[str, Any]:
   """The contents of serving_info.json: how to call the SavedModel."""
   height, width, channels = image_shape
   return {
@@ -131,7 +132,10 @@ def serving_info(image_shape: Tuple[int, int, int], num_tiles: int,
       'input': {'name': 'images', 'dtype': 'uint8',
                 'shape': [None, height, width, channels],
                 'note': 'raw pixels 0..255' + (
-                    f'; resize photos to {width}x{height} first'
+                    (f'; resize photos to {width}x{height} first' +
+                     ('' if resize_mode == 'stretch' else
+                      ' keeping their aspect ratio (one scale factor, '
+                      'centred, the rest filled with repeated edge pixels)'))
                     if resize_to else '')},
       'outputs': {
           'score': 'float32 [batch]: max tile score; higher = more '

@@ -13,6 +13,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 from ganad_tf.data import sizes
 from ganad_tf.core import config as config_lib
 from ganad_tf.data import folder_data
+from ganad_tf.data import image_files
 from ganad_tf.errors import ConfigError
 from ganad_tf.inspection import tiles
 
@@ -32,6 +33,10 @@ class DetectorSettings:
     channels: 'auto' (1 if every training image is grayscale, else 3), 1, 3.
     resize_to: (height, width) every image is resized to when read; needed
       when the photos have different sizes.
+    resize_mode: 'stretch' scales each axis to resize_to (the aspect ratio
+      changes); 'pad' scales by one factor to fit and pads the rest with
+      the edge pixels (the aspect ratio stays; heat maps and overlays are
+      at the padded size).
     anomaly_tiles: 'auto', 'mask' or 'max_error' (see tile_selection).
     tiles_per_defect_image: anomaly tiles taken per defect image by
       'max_error'.
@@ -58,6 +63,7 @@ class DetectorSettings:
   tile_stride: Optional[Tuple[int, int]] = None
   channels: Union[str, int] = 'auto'
   resize_to: Optional[Tuple[int, int]] = None
+  resize_mode: str = 'stretch'
   anomaly_tiles: str = 'auto'
   tiles_per_defect_image: int = 1
   selection_epochs: int = 5
@@ -83,6 +89,9 @@ class DetectorSettings:
     if self.defect_crops not in DEFECT_CROP_CHOICES:
       raise ConfigError(f'defect_crops={self.defect_crops!r}; choose one of '
                         f'{DEFECT_CROP_CHOICES} (--defect_crops).')
+    if self.resize_mode not in image_files.RESIZE_MODES:
+      raise ConfigError(f'resize_mode={self.resize_mode!r}; choose one of '
+                        f'{image_files.RESIZE_MODES} (--resize_mode).')
     if self.stitch not in tiles.STITCH_MODES:
       raise ConfigError(f'stitch={self.stitch!r}; choose one of '
                         f'{tiles.STITCH_MODES} (--stitch).')

@@ -249,7 +249,7 @@ def predict_files(detector: Detector, paths: Sequence[str], output_dir: str,
   for start in range(0, len(paths), chunk):
     images, used, bad = folder_data.load_images(
         paths[start:start + chunk], channels, (height, width),
-        detector.settings.resize_to)
+        detector.settings.resize_to, detector.settings.resize_mode)
     skipped.extend(bad)
     if len(images):
       writer.add(images, [os.path.relpath(path, root) if root else path
@@ -271,7 +271,8 @@ def predict_and_evaluate(detector: Detector, data_dir: str, output_dir: str,
   """
   data = folder_data.load_folder(data_dir, detector.image_shape[2],
                                  detector.settings.resize_to,
-                                 require_defects=False)
+                                 require_defects=False,
+                                 resize_mode=detector.settings.resize_mode)
   writer = PredictionWriter(detector, output_dir, overlays, overlay_max_width)
 
   def write(start: int, out: Dict[str, np.ndarray]):
