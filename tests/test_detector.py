@@ -151,6 +151,8 @@ def test_train_folder_writes_model_export_and_results(trained, processes):
   assert per_kind.pop() == min(tiles['anomaly_candidates'].values())
   assert tiles['normal'] == sum(tiles['anomaly'].values())
   assert tiles['method']['mask'] == 6 and tiles['method']['max_error'] == 0
+  # Train AUROC: the same score on (a sample of) the training images.
+  assert 0 <= results['training']['train_auroc'] <= 100
   # The classifier trained beside it on the same data, as a reference.
   reference = on_disk['baseline']
   assert reference['model'] == 'classifier'

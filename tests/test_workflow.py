@@ -15,6 +15,7 @@ from PIL import Image
 from ganad_tf.errors import OutputError
 from ganad_tf.inspection import tiles
 from ganad_tf.inspection import workflow
+from ganad_tf.inspection.config import InspectionConfig
 from ganad_tf.inspection.detector import Detector
 from ganad_tf.inspection.settings import DetectorSettings
 
@@ -105,3 +106,14 @@ def test_the_advice_names_the_command_with_the_classifier():
       'python -m experiments.train_folder --data_dir=d --model=gan '
       '--epochs=5') == ('python -m experiments.train_folder --data_dir=d '
                         '--epochs=5 --model=classifier')
+
+
+def test_a_setting_added_later_keeps_older_runs_resumable(tmp_path):
+  data = tmp_path / 'data'
+  (data / 'normal').mkdir(parents=True)
+  key = workflow.run_key(InspectionConfig(), DetectorSettings(), str(data))
+  # At its default it is not in the key, as in runs made before it existed.
+  assert 'resize_mode' not in key['settings']
+  padded = workflow.run_key(InspectionConfig(),
+                            DetectorSettings(resize_mode='pad'), str(data))
+  assert padded['settings']['resize_mode'] == 'pad'

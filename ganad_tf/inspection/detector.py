@@ -31,6 +31,7 @@ import keras
 import numpy as np
 
 from ganad_tf.data import sizes
+from ganad_tf.core import metrics
 from ganad_tf.core import models
 from ganad_tf.core.trainer import Trainer
 from ganad_tf.core.trainer import shared_trainer
@@ -48,6 +49,9 @@ from ganad_tf.inspection.config import InspectionConfig
 from ganad_tf.inspection.settings import DetectorSettings
 
 logger = logging.getLogger('ganad_tf')
+
+# Training images per group scored for the train-AUROC diagnostic.
+TRAIN_SAMPLE = 1000
 
 
 @dataclasses.dataclass
@@ -177,6 +181,7 @@ class Detector:
         'images_per_second': round(result.images_per_second, 1),
         'final_losses': result.final_losses,
         'parameters': trainer.parameter_counts(),
+        'train_auroc': self._train_auroc(train),
     }
     if len(self.validation):
       self.calibrate()
@@ -229,6 +234,20 @@ class Detector:
                                    ('tile_scores',))['tile_scores']
 
     return score
+
+  def _train_auroc(self, train: folder_data.FolderData) -> Optional[float]:
+    """Image AUROC (%) on up to TRAIN_SAMPLE normal and as many defect
+    training images: beside the validation AUROC it shows over-fitting
+    (high here, low there) or a model that cannot separate even what it
+    was trained on (low in both). None without defect images."""
+    labels = train.is_anomaly.astype(np.int64)
+    if len(set(labels.tolist())) < 2:
+      return None
+    rng = np.random.default_rng([self.config.data.sampling_seed, 7])
+    picked = np.sort(np.concatenate([
+        rng.permutation(np.flatnonzero(labels == value))[:TRAIN_SAMPLE]
+        for value in (0, 1)]))
+    return metrics.auroc(labels[picked], self.score(train.images[picked]))
 
   def _trainer(self, config: InspectionConfig) -> Trainer:
     """A Trainer for config at the model input size, traced at most once."""

@@ -66,10 +66,7 @@ def train_folder(data_dir: str, output_dir: str,
   folder_data.class_folders(data_dir)  # fail on a bad folder before writing
   output_dir = io_utils.ensure_writable_dir(output_dir)
   run_dir = os.path.join(output_dir, RUNS_DIR)
-  key = {'config': config_lib.fingerprint(config),
-         'settings': settings.to_dict(),
-         'data_dir': os.path.abspath(data_dir),
-         'data_files': folder_data.listing_fingerprint(data_dir)}
+  key = run_key(config, settings, data_dir)
   key_path = os.path.join(run_dir, _RUN_KEY_FILE)
   if os.path.isfile(key_path) and io_utils.read_json(key_path) != key:
     if not overwrite:
@@ -109,6 +106,24 @@ def train_folder(data_dir: str, output_dir: str,
   }
   io_utils.write_json(os.path.join(output_dir, RESULTS_FILE), results)
   return results
+
+
+# Settings added after runs were made: left out of a run's key while at
+# their default, so those runs still resume.
+SETTINGS_ADDED_LATER = {'resize_mode': 'stretch'}
+_NO_DEFAULT = object()
+
+def run_key(config: InspectionConfig, settings: DetectorSettings,
+            data_dir: str) -> Dict[str, Any]:
+  """What a run folder's checkpoints were trained from; train_folder
+  resumes only a run with an equal key."""
+  return {'config': config_lib.fingerprint(config),
+          'settings': {name: value for name, value in
+                       settings.to_dict().items()
+                       if SETTINGS_ADDED_LATER.get(name, _NO_DEFAULT) !=
+                       value},
+          'data_dir': os.path.abspath(data_dir),
+          'data_files': folder_data.listing_fingerprint(data_dir)}
 
 
 # The classifier is called better than the trained model when its
