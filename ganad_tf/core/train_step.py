@@ -56,7 +56,8 @@ class StepSpec:
 
   Two configs with equal specs can share one traced graph; anything not
   here (weights' values, seed, learning rate, epochs, data) can change
-  between runs.
+  between runs. Built by `from_config` only: the defaults live in the
+  config classes.
   """
   image_shape: Tuple[int, int, int]
   batch_size: int
@@ -69,14 +70,14 @@ class StepSpec:
   adam_beta1: float
   adam_beta2: float
   adam_epsilon: float
-  num_replicas: int = 1
-  jit_compile: bool = False
-  generator_optimizers: str = 'shared'
-  latent_target: str = 'joint'
-  disc_steps: int = 1
-  disc_loss: str = 'lsgan'
-  detach_patch_loss: bool = False
-  abc_reduction: str = 'image'
+  num_replicas: int
+  jit_compile: bool
+  generator_optimizers: str
+  latent_target: str
+  disc_steps: int
+  disc_loss: str
+  detach_patch_loss: bool
+  abc_reduction: str
 
   @classmethod
   def from_config(cls, config: CoreConfig, image_shape: Sequence[int],
@@ -195,6 +196,16 @@ def weighted_total(run: RunState, values: Dict[str, tf.Tensor],
   return tf.add_n([run.weight(n) * values[n] for n in names if n in values])
 
 
+def add_adversarial(values: Dict[str, tf.Tensor], name: str, disc_name: str,
+                    disc: keras.Model, images, reconstructions, target: float,
+                    spec: StepSpec):
+  """Puts G's adversarial loss `name` and D's loss `disc_name` in `values`;
+  returns D's loss."""
+  values[name], values[disc_name] = adversarial_losses(
+      disc, images, reconstructions, target, spec.disc_loss)
+  return values[disc_name]
+
+
 def normal_group_losses(networks: Networks, spec: StepSpec, run: RunState,
                         images):
   """Normal group: (loss values, G's weighted total, D_normal's loss)."""
@@ -211,12 +222,10 @@ def normal_group_losses(networks: Networks, spec: StepSpec, run: RunState,
               else latent)
     values['latent'] = losses.latent_loss(
         target, networks.encoder(reconstructions, training=True))
-  disc_loss = None
-  if spec.uses('adv'):
-    # Eq. 6: G wants D_normal to call reconstructions of normals real.
-    values['adv'], disc_loss = adversarial_losses(
-        networks.disc_normal, images, reconstructions, 1.0, spec.disc_loss)
-    values['d_normal'] = disc_loss
+  # Eq. 6: G wants D_normal to call reconstructions of normals real (1).
+  disc_loss = (add_adversarial(values, 'adv', 'd_normal', networks.disc_normal,
+                               images, reconstructions, 1.0, spec)
+               if spec.uses('adv') else None)
   values['g_normal'] = weighted_total(run, values, config_lib.NORMAL_WEIGHTS)
   return values, values['g_normal'], disc_loss
 
@@ -229,12 +238,11 @@ def anomaly_group_losses(networks: Networks, spec: StepSpec, run: RunState,
   if spec.uses('abc'):
     values['abc'] = losses.abc_loss(images, reconstructions,
                                     reduction=spec.abc_reduction)
-  disc_loss = None
-  if spec.uses('anomaly_adv'):
-    # Eq. 7: G wants D_anomaly to call reconstructions of anomalies fake.
-    values['anomaly_adv'], disc_loss = adversarial_losses(
-        networks.disc_anomaly, images, reconstructions, 0.0, spec.disc_loss)
-    values['d_anomaly'] = disc_loss
+  # Eq. 7: G wants D_anomaly to call reconstructions of anomalies fake (0).
+  disc_loss = (add_adversarial(values, 'anomaly_adv', 'd_anomaly',
+                               networks.disc_anomaly, images, reconstructions,
+                               0.0, spec)
+               if spec.uses('anomaly_adv') else None)
   values['g_anomaly'] = weighted_total(run, values, config_lib.ANOMALY_WEIGHTS)
   return values, values['g_anomaly'], disc_loss
 
