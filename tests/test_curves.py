@@ -36,6 +36,22 @@ def test_curve_scores_each_snapshot_once(tmp_path):
   assert '| 2 |' in curves.format_curve(curve)
 
 
+@pytest.mark.slow
+def test_a_classifier_run_has_a_curve_of_its_logit(tmp_path):
+  from ganad_tf.core import config as config_lib
+  output_dir = str(tmp_path / 'run')
+  config = config_lib.replace(digits_config(epochs=2, snapshot_every_epochs=1),
+                              model={'kind': 'classifier'})
+  runner.run_benchmark(config, output_dir, normal_classes=[1])
+  curve = curves.snapshot_curve(output_dir, 1)
+  result = io_utils.read_json(os.path.join(output_dir, 'class_01',
+                                           'result.json'))
+  assert curve['points'][-1]['auroc'] == pytest.approx(result['auroc'],
+                                                       abs=1e-6)
+  assert set(curve['points'][-1]['auroc_by_score']) == {'logit'}
+  assert '| AUROC (logit) |' in curves.format_curve(curve)
+
+
 def test_curve_needs_a_benchmark_folder(tmp_path):
   with pytest.raises(OutputError, match='config.json'):
     curves.snapshot_curve(str(tmp_path), 0)

@@ -57,29 +57,35 @@ def snapshot_curve(output_dir: str, normal_class: int,
   data = data or protocol.prepare_data(config)
   split = protocol.make_split(data, normal_class, config)
   shape = split.test_images.shape[1:]
-  generator = models.build_generator(shape, config.model.base_channels,
-                                     config.model.norm)
-  scorers = KindScorers(generator, config, kinds=('l1', 'patch'))
+  # Snapshots hold the scoring network's weights: G, or the classifier.
+  model = (models.build_classifier(shape, config.model.base_channels)
+           if config.model.kind == 'classifier' else
+           models.build_generator(shape, config.model.base_channels,
+                                  config.model.norm))
+  scorers = KindScorers(model, config, kinds=('l1', 'patch'))
   for epoch, path in todo.items():
-    generator.set_weights(load_snapshot(path))
+    model.set_weights(load_snapshot(path))
     by_score = scorers.auroc_by_kind(split.test_images, split.test_labels)
     curve['points'].append({'epoch': epoch,
-                            'auroc': by_score[config.eval.score],
+                            'auroc': by_score[scorers.main],
                             'auroc_by_score': by_score})
     curve['points'].sort(key=lambda point: point['epoch'])
     io_utils.write_json(curve_path, curve)
-    logger.info('class %d epoch %d: AUROC %.2f (patch score %.2f)',
-                normal_class, epoch, by_score[config.eval.score],
-                by_score['patch'])
+    logger.info('class %d epoch %d: AUROC %.2f (%s)', normal_class, epoch,
+                by_score[scorers.main],
+                ', '.join(f'{kind} {value:.2f}'
+                          for kind, value in by_score.items()))
   return curve
 
 
 def format_curve(curve: Dict[str, Any]) -> str:
   """Markdown table of one curve."""
-  lines = ['| epoch | AUROC (mean L1 score) | AUROC (worst-patch score) |',
-           '|---:|---:|---:|']
+  kinds = list(curve['points'][0]['auroc_by_score']) if curve['points'] else []
+  lines = ['| epoch | AUROC (main score) | ' +
+           ' | '.join(f'AUROC ({kind})' for kind in kinds) + ' |',
+           '|---:|---:|' + '---:|' * len(kinds)]
   for point in curve['points']:
-    lines.append(f'| {point["epoch"]} | {point["auroc"]:.2f} | '
-                 f'{point["auroc_by_score"]["patch"]:.2f} |')
+    lines.append(f'| {point["epoch"]} | {point["auroc"]:.2f} | ' + ' | '.join(
+        f'{point["auroc_by_score"][kind]:.2f}' for kind in kinds) + ' |')
   return '\n'.join(lines) + '\n'
 

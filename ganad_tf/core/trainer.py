@@ -34,7 +34,6 @@ from ganad_tf.core.config import WEIGHT_NAMES, CoreConfig
 from ganad_tf.errors import ConfigError, DatasetError, NonFiniteLossError
 from ganad_tf.core.optimizer import Adam
 from ganad_tf.progress import ProgressLogger
-from ganad_tf.core.classifier_step import CLASSIFIER_REPORTED
 from ganad_tf.core.train_step import (ANOMALY_REPORTED, NORMAL_REPORTED,
                                       REPORTED_NAMES, StepSpec)
 
@@ -148,8 +147,8 @@ class ClassifierGraph:
   """The supervised baseline (`--model=classifier`): one CNN, one Adam and
   the compiled classifier loop (`classifier_step`)."""
 
-  reported_names = CLASSIFIER_REPORTED
-  group_reported = (CLASSIFIER_REPORTED, ())
+  reported_names = classifier_step.CLASSIFIER_REPORTED
+  group_reported = (classifier_step.CLASSIFIER_REPORTED, ())
   needs_anomalies = True
 
   def __init__(self, spec: StepSpec, model_config, learning_rate: float,
