@@ -177,7 +177,9 @@ class Detector:
         'skipped_files': [dataclasses.asdict(s) for s in data.skipped],
         'tiles': chosen.info,
         'steps': result.steps,
-        'train_seconds': round(result.train_seconds, 1),
+        # With the invocations this one resumed, when they were recorded.
+        'train_seconds': round(result.train_seconds +
+                               (result.earlier_train_seconds or 0.0), 1),
         'images_per_second': round(result.images_per_second, 1),
         'final_losses': result.final_losses,
         'parameters': trainer.parameter_counts(),
