@@ -76,8 +76,7 @@ def test_a_tiny_study_reports_validation_by_score_and_test_for_info(
   assert set(classifier_row['validation_auroc']['3']) == {'logit'}
   assert 50 < classifier_row['train_auroc']['3'] <= 100
   # The two settings train differently, so their numbers differ.
-  first, second = (row['validation_auroc']['3']['l1']
-                   for row in results['rows'])
+  first, second = (row['validation_auroc']['3']['l1'] for row in gan_rows)
   assert first != second
   with open(os.path.join(tmp_path, 'study.json')) as handle:
     assert json.load(handle)['rows'][1]['changes'] == {
