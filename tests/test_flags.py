@@ -108,3 +108,33 @@ def test_help_lists_our_flags_and_not_absls(tool):
       timeout=300).stdout
   assert '--model:' in out and '--epochs:' in out and '--w_abc:' in out
   assert '--verbosity' not in out and '--logtostderr' not in out
+
+
+def test_detector_settings_flags_are_generated_from_their_fields():
+  from ganad_tf.inspection.settings import DetectorSettings
+  flag_values = flags.FlagValues()
+  experiment_flags.define_dataclass_flags(DetectorSettings, flag_values)
+  flag_values(['prog'])
+  assert experiment_flags.dataclass_from_flags(
+      DetectorSettings, flag_values) == DetectorSettings()
+  flag_values.unparse_flags()
+  flag_values(['prog', '--tile_size=64', '--tile_stride=64x48',
+               '--channels=1', '--resize_to=96x64', '--resize_mode=pad',
+               '--target_fpr=0.05', '--nocenter_tiles'])
+  settings = experiment_flags.dataclass_from_flags(DetectorSettings,
+                                                   flag_values)
+  assert (settings.tile_size, settings.tile_stride) == ((64, 64), (48, 64))
+  assert (settings.channels, settings.resize_to) == (1, (64, 96))
+  assert settings.resize_mode == 'pad' and settings.target_fpr == 0.05
+  assert not settings.center_tiles
+  with pytest.raises(flags.IllegalFlagValueError):
+    flag_values(['prog', '--resize_mode=crop'])
+
+
+def test_every_flag_has_its_own_help():
+  # Help texts live on the fields; none falls back to the field's name.
+  for config_class in (BenchmarkConfig, InspectionConfig):
+    flag_values = flags.FlagValues()
+    experiment_flags.define_config_flags(config_class, flag_values)
+    for name in experiment_flags.all_flag_names(config_class):
+      assert len(flag_values[name].help) > 20, name

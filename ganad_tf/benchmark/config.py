@@ -11,7 +11,7 @@ from typing import Optional
 
 from ganad_tf.data import registry
 from ganad_tf.core.config import (CoreConfig, EvalConfig, check_choice,
-                                  check_image_size, check_sampling)
+                                  check_image_size, check_sampling, option)
 from ganad_tf.errors import ConfigError
 
 
@@ -46,16 +46,33 @@ class DataConfig:
       (stratified, seeded) for validation; the benchmark itself uses 0.
     sampling_seed: seed of k-means and of the validation split.
   """
-  dataset: str = 'digits'
-  data_dir: Optional[str] = None
-  tfds_data_dir: Optional[str] = None
-  image_size: int = 32
-  kmeans_k: int = 10
-  kmeans_quotas: str = 'proportional'
-  anomaly_total: Optional[int] = None
-  train_per_class: Optional[int] = None
-  validation_fraction: float = 0.0
-  sampling_seed: int = 0
+  dataset: str = option(
+      'digits', 'mnist, fashion_mnist, cifar10, cifar100 or digits '
+      '(embedded).')
+  data_dir: Optional[str] = option(
+      None, 'Folder with the canonical files (IDX .gz for (Fashion-)MNIST, '
+      'cifar-10-batches-py / cifar-100-python or their .tar.gz). Unset: '
+      'download with tfds.')
+  tfds_data_dir: Optional[str] = option(
+      None, 'tensorflow_datasets folder (default: tfds default).')
+  image_size: int = option(32, 'Model input size (multiple of 16).')
+  kmeans_k: int = option(10, 'k-means clusters per class for balanced '
+                         'sampling.')
+  kmeans_quotas: str = option(
+      'proportional', 'proportional: k-means clusters give images by size '
+      '(Sec. 3.5); equal: the same number each (Sec. 3.2).',
+      choices=KMEANS_QUOTAS)
+  anomaly_total: Optional[int] = option(
+      None, 'Anomaly training images in all (default: as many as normal '
+      'images).')
+  train_per_class: Optional[int] = option(
+      None, 'Keep only this many training images per class (seeded; '
+      'small-data studies). Unset: all.')
+  validation_fraction: float = option(
+      0.0, 'Per-class share of training data held out for validation '
+      '(model selection never uses test).')
+  sampling_seed: int = option(
+      0, 'Seed of k-means sampling and of the validation split.')
 
   def validate(self):
     if self.dataset not in registry.NAMES:

@@ -37,6 +37,27 @@ MODEL_KINDS = ('gan', 'classifier', 'autoencoder')
 CLASSIFIER_SCORE = 'logit'
 
 
+def option(default, help: str, choices: Optional[Sequence[Any]] = None,
+           flag: Optional[str] = None):
+  """A config field with what its command-line flag needs: the help text,
+  the allowed values, and the flag's name where it is not the field's.
+
+  Entry points generate one flag per field from these (experiments.flags),
+  so a field's default, help and choices are written once, here.
+  """
+  metadata = {'help': help}
+  if choices is not None:
+    metadata['choices'] = tuple(choices)
+  if flag is not None:
+    metadata['flag'] = flag
+  return dataclasses.field(default=default, metadata=metadata)
+
+
+def _weight(default: float, loss: str):
+  return option(default, f'Weight of the {loss} loss (paper Table 2); 0 '
+                'turns it off.', flag=f'w_{loss}')
+
+
 @dataclasses.dataclass
 class LossWeights:
   """Weights of the six generator losses (paper Table 2).
@@ -46,12 +67,12 @@ class LossWeights:
   normal group (NORMAL_WEIGHTS) recon, patch, latent, adv; anomaly group
   (ANOMALY_WEIGHTS) abc, anomaly_adv.
   """
-  recon: float = 1.5
-  patch: float = 1.5
-  latent: float = 0.5
-  adv: float = 0.5
-  abc: float = 0.5
-  anomaly_adv: float = 1.0
+  recon: float = _weight(1.5, 'recon')
+  patch: float = _weight(1.5, 'patch')
+  latent: float = _weight(0.5, 'latent')
+  adv: float = _weight(0.5, 'adv')
+  abc: float = _weight(0.5, 'abc')
+  anomaly_adv: float = _weight(1.0, 'anomaly_adv')
 
   def normal_sum(self) -> float:
     return sum(getattr(self, name) for name in NORMAL_WEIGHTS)
@@ -133,11 +154,20 @@ class ModelConfig:
       1.x's and Keras' default (the paper used TF 1.14). 'normal': N(0,
       0.02), the authors' later code (and DCGAN's / pix2pix's).
   """
-  kind: str = 'gan'
-  base_channels: int = 8
-  norm: str = 'instance'
-  disc_final_channels: int = 32
-  init: str = 'glorot'
+  kind: str = option(
+      'gan', "gan: the paper's method; classifier: a supervised CNN of G's "
+      'size on the same labelled images (the baseline to beat); '
+      'autoencoder: G with the L1 loss on normal images alone.',
+      choices=MODEL_KINDS, flag='model')
+  base_channels: int = option(
+      8, 'Width of the first conv layer (8 = paper counts).')
+  norm: str = option('instance', 'Normalisation after inner convolutions.',
+                     choices=NORMALIZATIONS)
+  disc_final_channels: int = option(
+      32, 'Channels of the last discriminator conv (32 = paper count).')
+  init: str = option(
+      'glorot', "Kernel init: glorot (TF1/Keras default) or normal (N(0, "
+      "0.02), the authors' later code).", choices=INITS)
 
   def validate(self):
     check_choice('model', self.kind, MODEL_KINDS)
@@ -203,34 +233,64 @@ class TrainConfig:
     deterministic_ops: turn on TensorFlow op determinism so equal seeds give
       bit-identical runs on the same machine (slightly slower).
   """
-  epochs: int = 300
-  min_steps: int = 0
-  batch_size: int = 1
-  learning_rate: float = 1e-4
-  lr_decay_epochs: int = 50
-  lr_decay_factor: float = 0.5
-  adam_beta1: float = 0.9
-  adam_beta2: float = 0.999
-  adam_epsilon: float = 1e-8
-  patch_size: int = 16
-  patch_stride: int = 8
-  top_patches: int = 3
-  group_schedule: str = 'random'
-  normal_group_prob: float = 0.5
-  augment: str = 'paper'
-  generator_optimizers: str = 'shared'
-  latent_target: str = 'joint'
-  disc_steps: int = 1
-  disc_loss: str = 'lsgan'
-  detach_patch_loss: bool = False
-  abc_reduction: str = 'image'
-  seed: int = 0
-  jit_compile: bool = False
-  steps_per_execution: int = 64
-  checkpoint_every_epochs: int = 1
-  snapshot_every_epochs: int = 0
-  log_every_secs: float = 10.0
-  deterministic_ops: bool = True
+  epochs: int = option(300, 'Training epochs (paper: 300).')
+  min_steps: int = option(
+      0, 'Step budget: multiply --epochs and --lr_decay_epochs by the '
+      'smallest whole factor that trains at least this many steps (0: off).')
+  batch_size: int = option(1, 'Images per step (paper: 1).')
+  learning_rate: float = option(1e-4,
+                                'Initial Adam learning rate (paper: 1e-4).')
+  lr_decay_epochs: int = option(
+      50, 'Multiply the learning rate by --lr_decay_factor every this many '
+      'epochs (paper: 50).')
+  lr_decay_factor: float = option(0.5,
+                                  'Learning-rate decay factor (paper: 0.5).')
+  adam_beta1: float = option(0.9, 'Adam beta1 (paper: not given; TF1 '
+                             'default).')
+  adam_beta2: float = option(0.999, 'Adam beta2 (paper: not given; TF1 '
+                             'default).')
+  adam_epsilon: float = option(1e-8, 'Adam epsilon (TF1 default 1e-8).')
+  patch_size: int = option(16, 'Patch-loss patch size (paper: 16).')
+  patch_stride: int = option(8, 'Patch-loss stride (paper: 8).')
+  top_patches: int = option(
+      3, 'Patch loss averages the n worst patches (paper: 3).')
+  group_schedule: str = option('random',
+                               'How each step picks its loss group.',
+                               choices=GROUP_SCHEDULES)
+  normal_group_prob: float = option(
+      0.5, 'P(normal loss group) with --group_schedule=random.')
+  augment: str = option(
+      'paper', "paper = the dataset's Sec. 4.2 augmentation; authors = "
+      "horizontal flips with p = 0.8 (the authors' later code).",
+      choices=AUGMENTATIONS)
+  generator_optimizers: str = option(
+      'shared', 'shared: one Adam for G in both loss groups; per_group: one '
+      'per group (paper: not said).', choices=GENERATOR_OPTIMIZERS)
+  latent_target: str = option(
+      'joint', 'joint: the latent loss trains both G_E(x) and G_E(G(x)); '
+      'stop_gradient: G_E(x) is a fixed target.', choices=LATENT_TARGETS)
+  disc_steps: int = option(
+      1, 'Discriminator updates per generator update (paper: 1).')
+  disc_loss: str = option(
+      'lsgan', "lsgan (paper, Eq. 1) or bce (sigmoid + cross-entropy, D loss "
+      "halved: the authors' later code).", choices=DISC_LOSSES)
+  detach_patch_loss: bool = option(
+      False, "The patch loss carries no gradient (the authors' later code; "
+      'fits Table 6).')
+  abc_reduction: str = option(
+      'image', "image: ABC of each image's L1, averaged (ours); batch: ABC "
+      "of the batch's mean L1 (the authors').", choices=ABC_REDUCTIONS)
+  seed: int = option(0, 'Seed of weights, batches, augmentation and group '
+                     'draws.')
+  jit_compile: bool = option(False, 'Compile the training loop with XLA.')
+  steps_per_execution: int = option(64, 'Training steps per compiled call.')
+  checkpoint_every_epochs: int = option(1, 'Checkpoint interval in epochs.')
+  snapshot_every_epochs: int = option(
+      0, "Keep G's weights every this many epochs "
+      '(snapshots/epoch_NNNN.npz) for AUROC-vs-epoch curves; 0 keeps none.')
+  log_every_secs: float = option(10.0, 'Seconds between progress lines.')
+  deterministic_ops: bool = option(
+      True, 'TensorFlow op determinism (bit-identical reruns).')
 
   def validate(self, image_size: Optional[int] = None):
     positive_ints = ('epochs', 'batch_size', 'lr_decay_epochs', 'patch_size',
@@ -294,8 +354,10 @@ class EvalConfig:
       'patch' (worst patch's mean absolute error).
     batch_size: images per inference call.
   """
-  score: str = 'l1'
-  batch_size: int = 500
+  score: str = option('l1', 'Anomaly score: l1 (paper), l2 or patch.',
+                      choices=SCORES)
+  batch_size: int = option(500, 'Images per inference call.',
+                           flag='eval_batch_size')
 
   def validate(self):
     check_choice('score', self.score, SCORES)

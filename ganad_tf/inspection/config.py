@@ -8,7 +8,7 @@ import dataclasses
 from typing import Any, Dict
 
 from ganad_tf.core.config import (CoreConfig, EvalConfig, check_image_size,
-                                  check_sampling)
+                                  check_sampling, option)
 from ganad_tf.data import registry
 
 # Fields of the data section that detectors saved before the benchmark and
@@ -29,10 +29,16 @@ class InspectionData:
       seeded) to calibrate the threshold.
     sampling_seed: seed of k-means and of the validation split.
   """
-  image_size: int = 128
-  kmeans_k: int = 10
-  validation_fraction: float = 0.2
-  sampling_seed: int = 0
+  image_size: int = option(
+      128, 'Model input size; each tile is resized to it (paper: 128; '
+      'multiple of 16).')
+  kmeans_k: int = option(
+      10, 'k-means clusters per defect kind for balanced sampling.')
+  validation_fraction: float = option(
+      0.2, "Share of each kind's images held out to calibrate the "
+      'threshold.')
+  sampling_seed: int = option(
+      0, 'Seed of k-means sampling and of the validation split.')
 
   def validate(self):
     check_image_size(self.image_size)

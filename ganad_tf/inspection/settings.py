@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 
 from ganad_tf.data import sizes
 from ganad_tf.core import config as config_lib
+from ganad_tf.core.config import option
 from ganad_tf.data import folder_data
 from ganad_tf.data import image_files
 from ganad_tf.errors import ConfigError
@@ -59,21 +60,49 @@ class DetectorSettings:
       Our design, not the paper's (False reproduces the paper); see
       ganad_tf.inspection.tiles.
   """
-  tile_size: Optional[Tuple[int, int]] = None
-  tile_stride: Optional[Tuple[int, int]] = None
-  channels: Union[str, int] = 'auto'
-  resize_to: Optional[Tuple[int, int]] = None
-  resize_mode: str = 'stretch'
-  anomaly_tiles: str = 'auto'
-  tiles_per_defect_image: int = 1
-  selection_epochs: int = 5
-  min_mask_share: float = 0.25
-  defect_crops: str = 'grid'
-  normal_ratio: float = 1.0
-  max_normal_tiles: int = 4096
-  stitch: str = 'mean'
-  target_fpr: Optional[float] = None
-  center_tiles: bool = True
+  tile_size: Optional[Tuple[int, int]] = option(
+      None, 'Tile size in image pixels, WIDTHxHEIGHT or one number (paper: '
+      '100 or 548x500); unset = whole image.')
+  tile_stride: Optional[Tuple[int, int]] = option(
+      None, 'Step between tiles, WIDTHxHEIGHT or one number (default: the '
+      'tile size; smaller overlaps tiles).')
+  channels: Union[str, int] = option(
+      'auto', 'auto = 1 if every image is grayscale, else 3.',
+      choices=folder_data.CHANNEL_CHOICES)
+  resize_to: Optional[Tuple[int, int]] = option(
+      None, 'Resize every photo to WIDTHxHEIGHT when reading (needed if '
+      'their sizes differ).')
+  resize_mode: str = option(
+      'stretch', 'How photos reach --resize_to: stretch (each axis on its '
+      'own) or pad (one scale factor, edges repeated: keeps the aspect '
+      'ratio).', choices=image_files.RESIZE_MODES)
+  anomaly_tiles: str = option(
+      'auto', 'How defect tiles are chosen: mask (tiles on the defect mask), '
+      'max_error (highest-error tiles under a briefly trained normal-only '
+      'model), auto (mask if present).', choices=ANOMALY_TILE_CHOICES)
+  tiles_per_defect_image: int = option(
+      1, 'Tiles per defect image taken by max_error.')
+  selection_epochs: int = option(
+      5, 'Epochs of the normal-only model used by max_error.')
+  min_mask_share: float = option(
+      0.25, 'A tile is a defect tile if it holds at least this share of the '
+      "mask pixels of the image's best-covered tile.")
+  defect_crops: str = option(
+      'grid', "Anomaly crops from masks: grid (the scoring grid's tiles on "
+      "the defect) or centred (tile-sized crops around each defect, like "
+      "the paper's hand-cropped patches).", choices=DEFECT_CROP_CHOICES)
+  normal_ratio: float = option(
+      1.0, 'Normal training tiles per defect tile (paper: 1).')
+  max_normal_tiles: int = option(4096, 'Cap on normal training tiles.')
+  stitch: str = option('mean', 'How overlapping tiles combine in heat maps.',
+                       choices=tiles.STITCH_MODES)
+  target_fpr: Optional[float] = option(
+      None, 'Calibrate the threshold for at most this false-positive rate on '
+      'normal validation images (default: best F1).')
+  center_tiles: bool = option(
+      True, "Subtract each tile's mean intensity before the model so uneven "
+      'lighting is not scored as a defect (our design; --nocenter_tiles '
+      'reproduces the paper).')
 
   def __post_init__(self):
     self.tile_size = sizes.parse_size(self.tile_size, 'tile_size')
