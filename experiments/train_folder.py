@@ -33,9 +33,15 @@ from ganad_tf.inspection import workflow
 from ganad_tf.inspection.config import InspectionConfig
 from ganad_tf.command import command_line
 
+# train_folder's default step cap (--max_steps).
+DEFAULT_MAX_STEPS = 20_000
+
 # Balanced tile sets are small, so epochs are short: checkpoint less often.
+# A step cap keeps the paper's 300 epochs from running for hours on a large
+# folder (about 2 minutes for the synthetic set's 16,200 steps at 64x64).
 experiment_flags.define_config_flags(InspectionConfig,
-                                     checkpoint_every_epochs=10)
+                                     checkpoint_every_epochs=10,
+                                     max_steps=DEFAULT_MAX_STEPS)
 flags.DEFINE_string('data_dir', None, 'Folder of photos: normal/, one '
                     'subfolder per defect kind, optionally masks/<kind>/.')
 flags.DEFINE_string('output_dir', None, 'Model folder to write.')

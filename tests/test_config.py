@@ -161,3 +161,17 @@ def test_inspection_runs_keep_the_fingerprint_they_had_before_the_split():
   text = json.dumps(old, sort_keys=True, default=str)
   legacy = hashlib.sha256(text.encode()).hexdigest()[:16]
   assert config_lib.fingerprint(InspectionConfig()) == legacy
+
+
+def test_max_steps_cuts_epochs_and_the_decay_interval_in_proportion():
+  train = config_lib.TrainConfig(epochs=300, lr_decay_epochs=50,
+                                 max_steps=20_000)
+  assert train.schedule(54) == (300, 50)       # 16,200 steps: under the cap
+  assert train.schedule(860) == (23, 4)        # 23 x 860 = 19,780 steps
+  assert train.schedule(50_000) == (1, 1)      # one epoch at least
+  assert config_lib.TrainConfig(epochs=12, lr_decay_epochs=4,
+                                min_steps=8000).schedule(63) == (132, 44)
+  with pytest.raises(ConfigError, match='max_steps'):
+    config_lib.TrainConfig(max_steps=-1).validate()
+  with pytest.raises(ConfigError, match='above max_steps'):
+    config_lib.TrainConfig(min_steps=9000, max_steps=5000).validate()

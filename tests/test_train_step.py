@@ -236,6 +236,20 @@ def test_a_step_budget_stretches_epochs_and_the_learning_rate_schedule():
       1e-3, 1e-3, 5e-4, 5e-4]
 
 
+def test_a_step_cap_cuts_epochs_and_the_learning_rate_schedule():
+  rng = np.random.default_rng(0)
+  config = _config(batch_size=4, epochs=10, lr_decay_epochs=4, max_steps=12,
+                   augment='none')
+  trainer = Trainer(config, SHAPE, 'digits')
+  result = trainer.fit(blob_images(rng, 8), blob_images(rng, 8))
+  # 4 steps/epoch x 10 epochs = 40 > 12: 3 epochs, the decay every
+  # round(4 x 3 / 10) = 1 epoch.
+  assert (result.steps, result.epochs) == (12, 3)
+  assert [trainer.learning_rate_at(e) for e in (0, 1, 2)] == [
+      1e-3, 5e-4, 2.5e-4]
+  assert 'cut to fit --max_steps=12' in trainer.describe()
+
+
 def test_a_detached_patch_loss_reports_its_value_but_adds_no_gradient(
     networks, images):
   def run(detach, weights):

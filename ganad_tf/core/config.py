@@ -189,6 +189,11 @@ class TrainConfig:
       gets as many updates as a large one with the same schedule shape.
       0 (default) trains exactly `epochs`. Checkpoint and snapshot
       intervals, and snapshot numbers, count the stretched epochs.
+    max_steps: a step cap (our addition): when epochs x steps per epoch
+      exceeds it, epochs are cut to the most that fit and lr_decay_epochs
+      in proportion (see `schedule`); 0 (default) is no cap.
+      experiments.train_folder sets 20,000 by default, so a large folder
+      does not train for hours.
     batch_size: images per step; every step is all-normal or all-anomaly.
     learning_rate: initial Adam learning rate for all three networks.
     lr_decay_epochs: the learning rate is multiplied by lr_decay_factor
@@ -237,6 +242,9 @@ class TrainConfig:
   min_steps: int = option(
       0, 'Step budget: multiply --epochs and --lr_decay_epochs by the '
       'smallest whole factor that trains at least this many steps (0: off).')
+  max_steps: int = option(
+      0, 'Step cap: train at most this many steps, cutting --epochs (and '
+      '--lr_decay_epochs in proportion) on large training sets (0: off).')
   batch_size: int = option(1, 'Images per step (paper: 1).')
   learning_rate: float = option(1e-4,
                                 'Initial Adam learning rate (paper: 1e-4).')
@@ -301,6 +309,13 @@ class TrainConfig:
       if not isinstance(value, int) or value < 1:
         raise ConfigError(f'{name}={value!r} must be a whole number >= 1 '
                           f'(flag --{name}).')
+    if not isinstance(self.max_steps, int) or self.max_steps < 0:
+      raise ConfigError(f'max_steps={self.max_steps!r} must be a whole number '
+                        '>= 0 (0: no cap).')
+    if self.max_steps and self.min_steps > self.max_steps:
+      raise ConfigError(f'min_steps={self.min_steps} is above max_steps='
+                        f'{self.max_steps}; lower --min_steps or raise '
+                        '--max_steps.')
     if not isinstance(self.min_steps, int) or self.min_steps < 0:
       raise ConfigError(f'min_steps={self.min_steps!r} must be a whole number '
                         '>= 0 (0: no step budget).')
@@ -343,6 +358,22 @@ class TrainConfig:
     """The factor on epochs (and lr_decay_epochs) that min_steps asks for."""
     planned = self.epochs * max(int(steps_per_epoch), 1)
     return max(1, -(-self.min_steps // planned))
+
+  def schedule(self, steps_per_epoch: int) -> Tuple[int, int]:
+    """(epochs, lr_decay_epochs) after the step budgets.
+
+    min_steps stretches both by the smallest whole factor that reaches it;
+    max_steps cuts epochs to the most that fit (at least 1) and
+    lr_decay_epochs in proportion (at least 1), so the schedule keeps its
+    shape.
+    """
+    steps_per_epoch = max(int(steps_per_epoch), 1)
+    scale = self.epoch_scale(steps_per_epoch)
+    epochs, decay = self.epochs * scale, self.lr_decay_epochs * scale
+    if self.max_steps and epochs * steps_per_epoch > self.max_steps:
+      cut = max(1, self.max_steps // steps_per_epoch)
+      decay, epochs = max(1, round(decay * cut / epochs)), cut
+    return epochs, decay
 
 
 @dataclasses.dataclass
@@ -494,7 +525,8 @@ NON_RESULT_FIELDS = {
 OMITTED_AT_DEFAULT = {
     'model': {'kind': 'gan', 'init': 'glorot'},
     'train': {'generator_optimizers': 'shared', 'latent_target': 'joint',
-              'disc_steps': 1, 'min_steps': 0, 'disc_loss': 'lsgan',
+              'disc_steps': 1, 'min_steps': 0, 'max_steps': 0,
+              'disc_loss': 'lsgan',
               'detach_patch_loss': False, 'abc_reduction': 'image'},
     'data': {'kmeans_quotas': 'proportional', 'train_per_class': None},
 }

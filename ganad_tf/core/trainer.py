@@ -276,7 +276,8 @@ class Trainer:
     self.manager: Optional[tf.train.CheckpointManager] = None
     self._summary_writer = None
     self.steps_per_epoch = 0
-    self.epoch_scale = 1  # see TrainConfig.min_steps
+    # The run's schedule after the step budgets (TrainConfig.schedule).
+    self.decay_epochs = config.train.lr_decay_epochs
     self.epochs = 0
     self.total_steps = 0
     self._earlier_seconds: Optional[float] = 0.0  # see TrainResult
@@ -363,9 +364,8 @@ class Trainer:
 
   def learning_rate_at(self, epoch: int) -> float:
     train = self.config.train
-    decay_epochs = train.lr_decay_epochs * self.epoch_scale
     return train.learning_rate * train.lr_decay_factor**(
-        epoch // decay_epochs)
+        epoch // self.decay_epochs)
 
   # The loop ------------------------------------------------------------------
 
@@ -428,8 +428,7 @@ class Trainer:
     else:
       normal_prob = train.normal_group_prob
     self.steps_per_epoch = math.ceil(used / train.batch_size)
-    self.epoch_scale = train.epoch_scale(self.steps_per_epoch)
-    self.epochs = train.epochs * self.epoch_scale
+    self.epochs, self.decay_epochs = train.schedule(self.steps_per_epoch)
     self.total_steps = self.steps_per_epoch * self.epochs
     self._reset(train.seed)
     self.run_state.loss_weights.assign([getattr(config.weights, name)
@@ -569,8 +568,12 @@ class Trainer:
   def describe(self) -> str:
     train = self.config.train
     normal, anomaly = self._counts
-    scaled = (f' (--epochs={train.epochs} x {self.epoch_scale} to reach '
-              f'--min_steps={train.min_steps})' if self.epoch_scale > 1 else '')
+    scaled = ('' if self.epochs == train.epochs else
+              f' (--epochs={train.epochs} x {self.epochs // train.epochs} '
+              f'to reach --min_steps={train.min_steps})'
+              if self.epochs > train.epochs else
+              f' (--epochs={train.epochs} cut to fit --max_steps='
+              f'{train.max_steps})')
     batches = (', mixed batches from one pool' if self.kind == 'classifier'
                else f', P(normal group)='
                f'{float(self.run_state.normal_prob.numpy()):.2f}')
