@@ -129,7 +129,7 @@ def test_resume_matches_uninterrupted_run(data, shared, tmp_path):
   for a, b in zip(expected, _weights(resumed)):
     np.testing.assert_array_equal(a, b)
   # Optimizer state came back too: its iteration count covers all steps.
-  assert int(resumed.gen_optimizer.iterations.numpy()) == 18
+  assert int(resumed.optimizers.generator.iterations.numpy()) == 18
 
 
 @pytest.mark.slow

@@ -11,7 +11,8 @@ from typing import Optional
 
 from ganad_tf.data import registry
 from ganad_tf.core.config import (CoreConfig, EvalConfig, check_choice,
-                                  check_image_size, check_sampling, option)
+                                  check_image_size, check_sampling, option,
+                                  sampling_seed_option)
 from ganad_tf.errors import ConfigError
 
 
@@ -71,8 +72,7 @@ class DataConfig:
   validation_fraction: float = option(
       0.0, 'Per-class share of training data held out for validation '
       '(model selection never uses test).')
-  sampling_seed: int = option(
-      0, 'Seed of k-means sampling and of the validation split.')
+  sampling_seed: int = sampling_seed_option()
 
   def validate(self):
     if self.dataset not in registry.NAMES:

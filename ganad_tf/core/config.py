@@ -411,6 +411,11 @@ def check_image_size(image_size: int) -> None:
                       '(the U-Net halves it four times), e.g. 32 or 128.')
 
 
+def sampling_seed_option():
+  """The sampling_seed field every data section has."""
+  return option(0, 'Seed of k-means sampling and of the validation split.')
+
+
 def check_sampling(kmeans_k: int, validation_fraction: float) -> None:
   """The k-means and validation-split fields every data section has."""
   if kmeans_k < 1:

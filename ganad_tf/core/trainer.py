@@ -306,20 +306,12 @@ class Trainer:
     return self.networks.generator
 
   @property
-  def encoder(self):
-    return self.networks.encoder
-
-  @property
   def disc_normal(self):
     return self.networks.disc_normal
 
   @property
   def disc_anomaly(self):
     return self.networks.disc_anomaly
-
-  @property
-  def gen_optimizer(self) -> Adam:
-    return self.optimizers.generator
 
   @property
   def scoring_model(self) -> keras.Model:

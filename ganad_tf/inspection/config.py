@@ -8,7 +8,8 @@ import dataclasses
 from typing import Any, Dict
 
 from ganad_tf.core.config import (CoreConfig, EvalConfig, check_image_size,
-                                  check_sampling, option)
+                                  check_sampling, option,
+                                  sampling_seed_option)
 from ganad_tf.data import registry
 
 # Fields of the data section that detectors saved before the benchmark and
@@ -37,8 +38,7 @@ class InspectionData:
   validation_fraction: float = option(
       0.2, "Share of each kind's images held out to calibrate the "
       'threshold.')
-  sampling_seed: int = option(
-      0, 'Seed of k-means sampling and of the validation split.')
+  sampling_seed: int = sampling_seed_option()
 
   def validate(self):
     check_image_size(self.image_size)
