@@ -30,7 +30,7 @@ from ganad_tf import io_utils
 from ganad_tf.core import models
 from ganad_tf.core import train_step
 from ganad_tf.data.checks import check_model_batch
-from ganad_tf.core.config import WEIGHT_NAMES, CoreConfig
+from ganad_tf.core.config import WEIGHT_NAMES, CoreConfig, TrainConfig
 from ganad_tf.errors import ConfigError, DatasetError, NonFiniteLossError
 from ganad_tf.core.optimizer import Adam
 from ganad_tf.progress import ProgressLogger
@@ -53,6 +53,43 @@ class TrainResult:
   earlier_train_seconds: Optional[float]
   images_per_second: float
   final_losses: Dict[str, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingPlan:
+  """One run's schedule, fixed when `fit` starts (nothing in it changes
+  during the run): what the loop, `describe` and `learning_rate_at` read."""
+  train: TrainConfig
+  num_normal: int
+  num_anomaly: int
+  steps_per_epoch: int
+  epochs: int  # after the step budgets (TrainConfig.schedule)
+  decay_epochs: int
+  normal_prob: float
+
+  @property
+  def total_steps(self) -> int:
+    return self.steps_per_epoch * self.epochs
+
+  def learning_rate_at(self, epoch: int) -> float:
+    return self.train.learning_rate * self.train.lr_decay_factor**(
+        epoch // self.decay_epochs)
+
+
+def plan_training(train: TrainConfig, num_normal: int, num_anomaly: int,
+                  uses_anomaly_group: bool) -> TrainingPlan:
+  """The schedule of a run on these image counts."""
+  used = num_normal + num_anomaly
+  if not uses_anomaly_group:
+    normal_prob = 1.0  # also the classifier's: its steps use one pool
+  elif train.group_schedule == 'proportional':
+    normal_prob = num_normal / used
+  else:
+    normal_prob = train.normal_group_prob
+  steps_per_epoch = math.ceil(used / train.batch_size)
+  epochs, decay_epochs = train.schedule(steps_per_epoch)
+  return TrainingPlan(train, num_normal, num_anomaly, steps_per_epoch,
+                      epochs, decay_epochs, normal_prob)
 
 
 def structure_key(config: CoreConfig, image_shape: Sequence[int],
@@ -275,14 +312,10 @@ class Trainer:
     self.config = config  # the current run's; see fit(config=...)
     self.manager: Optional[tf.train.CheckpointManager] = None
     self._summary_writer = None
-    self.steps_per_epoch = 0
-    # The run's schedule after the step budgets (TrainConfig.schedule).
-    self.decay_epochs = config.train.lr_decay_epochs
-    self.epochs = 0
-    self.total_steps = 0
+    # The current (or last) run's schedule; before any run, the config's.
+    self.plan = plan_training(config.train, 0, 0, False)
     self._earlier_seconds: Optional[float] = 0.0  # see TrainResult
     self._loop_started = time.monotonic()
-    self._counts = (0, 0)
     self._log_prefix = ''
     self._run_dir: Optional[str] = None
     self._reset(config.train.seed)
@@ -355,9 +388,11 @@ class Trainer:
     self.run_state.forget_orders()
 
   def learning_rate_at(self, epoch: int) -> float:
-    train = self.config.train
-    return train.learning_rate * train.lr_decay_factor**(
-        epoch // self.decay_epochs)
+    return self.plan.learning_rate_at(epoch)
+
+  @property
+  def steps_per_epoch(self) -> int:
+    return self.plan.steps_per_epoch
 
   # The loop ------------------------------------------------------------------
 
@@ -411,21 +446,12 @@ class Trainer:
     self.config = config
     train = config.train
     self._log_prefix = log_prefix
-    self._counts = (len(normal_images), len(anomaly_images))
-    used = sum(self._counts)
-    if not self.spec.uses_anomaly_group:
-      normal_prob = 1.0  # also the classifier's: its steps use one pool
-    elif train.group_schedule == 'proportional':
-      normal_prob = len(normal_images) / used
-    else:
-      normal_prob = train.normal_group_prob
-    self.steps_per_epoch = math.ceil(used / train.batch_size)
-    self.epochs, self.decay_epochs = train.schedule(self.steps_per_epoch)
-    self.total_steps = self.steps_per_epoch * self.epochs
+    self.plan = plan_training(train, len(normal_images), len(anomaly_images),
+                              self.spec.uses_anomaly_group)
     self._reset(train.seed)
     self.run_state.loss_weights.assign([getattr(config.weights, name)
                                         for name in WEIGHT_NAMES])
-    self.run_state.normal_prob.assign(normal_prob)
+    self.run_state.normal_prob.assign(self.plan.normal_prob)
     images = self.graph.loop_inputs(normal_images, anomaly_images)
     self.manager = None
     self._summary_writer = None
@@ -480,7 +506,7 @@ class Trainer:
       io_utils.save_npz(snapshot_path(self._run_dir, epochs_done),
                         **{f'w{i:03d}': w for i, w in enumerate(weights)})
     if (epochs_done % train.checkpoint_every_epochs == 0 or
-        self.step.numpy() == self.total_steps):
+        self.step.numpy() == self.plan.total_steps):
       self.save()
 
   def _set_learning_rate(self, epoch: int):
@@ -489,17 +515,17 @@ class Trainer:
       optimizer.learning_rate.assign(rate)
 
   def _loop(self, start_step: int, images) -> TrainResult:
-    train = self.config.train
-    progress = ProgressLogger(self.total_steps, train.log_every_secs,
+    train, plan = self.config.train, self.plan
+    progress = ProgressLogger(plan.total_steps, train.log_every_secs,
                               prefix=f'{self._log_prefix}step ',
                               start=start_step)
     started = self._loop_started = time.monotonic()
     last_losses: Dict[str, float] = {}
     step = start_step
-    while step < self.total_steps:
-      epoch = step // self.steps_per_epoch
+    while step < plan.total_steps:
+      epoch = step // plan.steps_per_epoch
       self._set_learning_rate(epoch)
-      epoch_end = (epoch + 1) * self.steps_per_epoch
+      epoch_end = (epoch + 1) * plan.steps_per_epoch
       chunk = min(train.steps_per_execution, epoch_end - step)
       out = self._compiled_loop(tf.constant(chunk, tf.int64), *images)
       if int(out['bad_step']) >= 0:
@@ -513,11 +539,11 @@ class Trainer:
       if step == epoch_end:
         self._end_of_epoch(epoch + 1)
       progress.update(step, {'epoch': epoch + 1, **last_losses},
-                      force=step == self.total_steps)
+                      force=step == plan.total_steps)
     seconds = time.monotonic() - started
     images_done = (step - start_step) * train.batch_size
     return TrainResult(
-        steps=step, epochs=self.epochs, steps_per_epoch=self.steps_per_epoch,
+        steps=step, epochs=plan.epochs, steps_per_epoch=plan.steps_per_epoch,
         resumed_from_step=start_step, train_seconds=seconds,
         earlier_train_seconds=self._earlier_seconds,
         images_per_second=images_done / seconds if seconds > 0 else 0.0,
@@ -553,27 +579,28 @@ class Trainer:
             'no checkpoint had been written yet')
     raise NonFiniteLossError(
         f'{self._log_prefix}Training stopped: {what} became NaN/Inf at step '
-        f'{step} (epoch {step // self.steps_per_epoch + 1}); that step was '
+        f'{step} (epoch {step // self.plan.steps_per_epoch + 1}); that step '
+        f'was '
         f'not applied and {kept}. Lower --learning_rate, check the input '
         'images, or change --seed.')
 
   def describe(self) -> str:
-    train = self.config.train
-    normal, anomaly = self._counts
-    scaled = ('' if self.epochs == train.epochs else
-              f' (--epochs={train.epochs} x {self.epochs // train.epochs} '
+    """The current (or last) run's data and schedule, one line."""
+    plan = self.plan
+    train = plan.train
+    scaled = ('' if plan.epochs == train.epochs else
+              f' (--epochs={train.epochs} x {plan.epochs // train.epochs} '
               f'to reach --min_steps={train.min_steps})'
-              if self.epochs > train.epochs else
+              if plan.epochs > train.epochs else
               f' (--epochs={train.epochs} cut to fit --max_steps='
               f'{train.max_steps})')
     batches = (', mixed batches from one pool' if self.kind == 'classifier'
-               else f', P(normal group)='
-               f'{float(self.run_state.normal_prob.numpy()):.2f}')
-    return (f'{self.kind}: {normal} normal + {anomaly} anomaly images '
-            f'{self.image_shape}, {self.steps_per_epoch} steps/epoch x '
-            f'{self.epochs} epochs = {self.total_steps} steps{scaled}, batch '
-            f'{train.batch_size}, augmentation {self.spec.augmentation!r}'
-            f'{batches}')
+               else f', P(normal group)={plan.normal_prob:.2f}')
+    return (f'{self.kind}: {plan.num_normal} normal + {plan.num_anomaly} '
+            f'anomaly images {self.image_shape}, {plan.steps_per_epoch} '
+            f'steps/epoch x {plan.epochs} epochs = {plan.total_steps} '
+            f'steps{scaled}, batch {train.batch_size}, augmentation '
+            f'{self.spec.augmentation!r}{batches}')
 
   def parameter_counts(self) -> Dict[str, int]:
     return self.graph.parameter_counts()
