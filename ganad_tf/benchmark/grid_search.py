@@ -85,8 +85,9 @@ def run_grid_search(base: BenchmarkConfig, output_dir: str,
   """Runs (or resumes) the chosen points and writes grid.json and table.md.
 
   With `baseline`, the supervised classifier (sweep.BASELINE) is trained on
-  the same data as one more run and shown below the ranking. With jobs > 1, worker processes take the unfinished (point, class) runs of
-  all chosen points from one queue (see sweep.run_sweep).
+  the same data as one more run and shown below the ranking. With
+  jobs > 1, worker processes take the unfinished (point, class) runs of all
+  chosen points from one queue (see sweep.run_sweep).
   """
   if base.data.validation_fraction <= 0:
     raise ConfigError('The grid search ranks points by validation AUROC; set '

@@ -395,7 +395,8 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
       # From the first non-finite one on, nothing more is applied.
       loss, grads = mean_over_replicas(strategy, spec, strategy.run(
           lambda b: disc_only_gradients(networks, spec,
-                                        replica_slice(b, spec), group), args=(batch,)))
+                                        replica_slice(b, spec), group),
+          args=(batch,)))
       finite = tf.logical_and(finite_so_far, all_finite(loss, grads))
       with tf.control_dependencies([tf.cond(
           finite, lambda: tf.group(disc_optimizer.apply(grads)), tf.no_op)]):

@@ -241,7 +241,8 @@ def _adam_factory(spec: StepSpec, learning_rate: float):
   return adam
 
 
-def _compile(loop, spec: StepSpec, second_input: Optional[tf.TensorSpec] = None):
+def _compile(loop, spec: StepSpec,
+             second_input: Optional[tf.TensorSpec] = None):
   """`loop(num_steps, images, second)` as one tf.function; it captures only
   frozen or variable state, so later runs never retrace it.
 

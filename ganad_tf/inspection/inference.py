@@ -4,8 +4,9 @@
 pixel scaling (ganad_tf.pixels), tiling and resizing (inspection.tiles), the
 generator, scores and error maps (core.scoring), stitching and the max over
 tiles. A classifier (`--model=classifier`) scores each tile by its logit;
-its heat map is coarse: each tile's pixels hold the tile's probability. `Detector.export` saves exactly that graph as a SavedModel, so it
-must use TensorFlow ops only. The helpers below feed it numpy batches.
+its heat map is coarse: each tile's pixels hold the tile's probability.
+`Detector.export` saves exactly that graph as a SavedModel, so it must use
+TensorFlow ops only. The helpers below feed it numpy batches.
 """
 
 from typing import Dict, Iterator, Optional, Sequence, Tuple

@@ -1,9 +1,9 @@
 """A detector on disk: the model folder and the exported SavedModel.
 
 Model folder (Detector.save / Detector.load): generator.keras (for
---model=classifier, classifier.keras) and detector.json (format version, image shape, grid, threshold, calibration,
-settings, config, training summary), written last so that a folder with a
-detector.json is complete. detector.json files of format version 1 written
+--model=classifier, classifier.keras) and detector.json (format version,
+image shape, grid, threshold, calibration, settings, config, training
+summary), written last so that a folder with a detector.json is complete. detector.json files of format version 1 written
 before the configs were split still load (InspectionConfig.from_dict).
 
 SavedModel (Detector.export): the inference graph alone, which serves with
