@@ -76,3 +76,42 @@ def test_finite_names_count_and_first_index():
   with pytest.raises(InputError, match=r'2 image\(s\).*first: index 2'):
     checks.check_finite(images, 'Images')
   checks.check_finite(np.zeros((1, 2, 2, 1)), 'Images')
+
+
+PHOTO_SHAPE = (64, 96, 1)  # a detector's image (H, W, C)
+
+
+@pytest.fixture
+def photos():
+  return np.random.default_rng(0).integers(0, 256, (5,) + PHOTO_SHAPE,
+                                           dtype=np.uint8)
+
+
+def test_check_photo_batch_accepts_raw_pixels_without_copying(photos):
+  assert checks.check_photo_batch(photos, PHOTO_SHAPE) is photos
+  gray = checks.check_photo_batch(photos[..., 0], PHOTO_SHAPE)
+  assert gray.shape == (5,) + PHOTO_SHAPE and np.shares_memory(gray, photos)
+  floats = photos.astype(np.float64)
+  assert checks.check_photo_batch(floats, PHOTO_SHAPE) is floats
+  checks.check_photo_batch(photos.astype(np.int32), PHOTO_SHAPE)
+
+
+def test_check_photo_batch_errors_say_how_to_fix_the_photos(photos):
+  with pytest.raises(InputError, match=r'images\[None\]'):
+    checks.check_photo_batch(photos[0, ..., 0], PHOTO_SHAPE)
+  with pytest.raises(InputError, match='resize or crop them to 96x64'):
+    checks.check_photo_batch(photos[:, :32], PHOTO_SHAPE)
+  with pytest.raises(InputError, match='--resize_to=960x640'):
+    checks.check_photo_batch(photos[:, :32], PHOTO_SHAPE, resize_to=(640, 960))
+  with pytest.raises(InputError, match='convert them to grayscale'):
+    checks.check_photo_batch(np.repeat(photos, 3, axis=-1), PHOTO_SHAPE)
+  with pytest.raises(InputError, match='convert them to RGB'):
+    checks.check_photo_batch(photos, PHOTO_SHAPE[:2] + (3,))
+  bad = photos.astype(np.float32)
+  bad[1, 5, 5] = np.nan
+  with pytest.raises(InputError, match='NaN'):
+    checks.check_photo_batch(bad, PHOTO_SHAPE)
+  with pytest.raises(InputError, match='multiply them by 255'):
+    checks.check_photo_batch(photos.astype(np.float32) / 255 - 0.5, PHOTO_SHAPE)
+  with pytest.raises(InputError, match='must hold numbers'):
+    checks.check_photo_batch(photos.astype(str), PHOTO_SHAPE)

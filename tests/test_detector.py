@@ -180,7 +180,7 @@ def test_predict_and_error_map_shapes(detector, trained):
 
 
 def test_checks_need_a_model_and_use_its_shape(detector, trained):
-  # The rules themselves: test_inference.py (check_batch).
+  # The rules themselves: test_inference.py (checks.check_photo_batch).
   images = trained[2].images[:2]
   with pytest.raises(InputError, match='resize or crop them to 256x128'):
     detector.score(images[:, :64])

@@ -10,7 +10,6 @@ import tensorflow as tf
 
 from ganad_tf.core import models
 from ganad_tf.core import scoring
-from ganad_tf.errors import InputError
 from ganad_tf.inspection import inference
 from ganad_tf.inspection import tiles
 
@@ -95,33 +94,3 @@ def test_batched_calls_equal_one_call(generator, images):
 def test_images_per_call_keeps_about_a_batch_of_tiles():
   assert inference.images_per_call(500, 10) == 50
   assert inference.images_per_call(8, 10) == 1
-
-
-def test_check_batch_accepts_raw_pixels_without_copying(images):
-  assert inference.check_batch(images, SHAPE) is images
-  gray = inference.check_batch(images[..., 0], SHAPE)
-  assert gray.shape == (5,) + SHAPE and np.shares_memory(gray, images)
-  floats = images.astype(np.float64)
-  assert inference.check_batch(floats, SHAPE) is floats
-  inference.check_batch(images.astype(np.int32), SHAPE)
-
-
-def test_check_batch_errors_say_how_to_fix_the_images(images):
-  with pytest.raises(InputError, match=r'images\[None\]'):
-    inference.check_batch(images[0, ..., 0], SHAPE)
-  with pytest.raises(InputError, match='resize or crop them to 96x64'):
-    inference.check_batch(images[:, :32], SHAPE)
-  with pytest.raises(InputError, match='--resize_to=960x640'):
-    inference.check_batch(images[:, :32], SHAPE, resize_to=(640, 960))
-  with pytest.raises(InputError, match='convert them to grayscale'):
-    inference.check_batch(np.repeat(images, 3, axis=-1), SHAPE)
-  with pytest.raises(InputError, match='convert them to RGB'):
-    inference.check_batch(images, SHAPE[:2] + (3,))
-  bad = images.astype(np.float32)
-  bad[1, 5, 5] = np.nan
-  with pytest.raises(InputError, match='NaN'):
-    inference.check_batch(bad, SHAPE)
-  with pytest.raises(InputError, match='multiply them by 255'):
-    inference.check_batch(images.astype(np.float32) / 255 - 0.5, SHAPE)
-  with pytest.raises(InputError, match='must hold numbers'):
-    inference.check_batch(images.astype(str), SHAPE)

@@ -5,7 +5,8 @@ Three kinds of image arrays cross the package's boundaries:
   uint8 pixels 0..255        data files, folders, painters:
                              check_uint8_batch, check_uint8_image
   raw pixel values 0..255    what users score (uint8, or float/int values):
-                             check_pixel_values
+                             check_pixel_values; a detector's photos,
+                             shape and channels too: check_photo_batch
   model range [-1, 1]        float32 batches the networks take:
                              check_model_batch (see ganad_tf.pixels)
 
@@ -13,10 +14,11 @@ Every check raises InputError naming the problem and the fix. The model
 input *shape* of a network is checked by models.check_input_shape.
 """
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from ganad_tf.data import sizes
 from ganad_tf.errors import InputError
 
 
@@ -157,3 +159,49 @@ def check_finite(images: np.ndarray, what: str) -> None:
                      'or Inf pixels (first: index '
                      f'{int(np.flatnonzero(~finite)[0])}); remove or repair '
                      'them.')
+
+
+def check_photo_batch(images, image_shape: Tuple[int, int, int],
+                      resize_to: Optional[Tuple[int, int]] = None
+                      ) -> np.ndarray:
+  """Validates raw images for a model; returns them as (N, H, W, C).
+
+  The layout must fit the model (the messages say how to fix a photo for
+  this model); the pixel values must be raw 0..255 (check_pixel_values).
+  The pixels are not copied: they are converted to float32 a batch at a
+  time when scored.
+
+  Args:
+    images: uint8 (or float/int pixel values 0..255) shaped (N, H, W, C),
+      or (N, H, W) for a one-channel model.
+    image_shape: the model's (H, W, C).
+    resize_to: the --resize_to training used, for the hint on wrong sizes.
+
+  Raises:
+    InputError: wrong rank, size or channel count, NaN/Inf, or values
+      outside 0..255; the message says how to fix it.
+  """
+  height, width, channels = image_shape
+  size = sizes.format_size((height, width))
+  images = np.asarray(images)
+  if images.ndim == 3 and channels == 1 and images.shape[1:] == (height,
+                                                                 width):
+    images = images[..., None]
+  if images.ndim != 4:
+    raise InputError(
+        f'Images must be a batch (count, height, width, channels) = '
+        f'(N, {height}, {width}, {channels}); got shape {images.shape}. '
+        'Wrap a single image as images[None].')
+  if images.shape[1:3] != (height, width):
+    got = sizes.format_size(images.shape[1:3])
+    hint = (f' (training resized photos with --resize_to='
+            f'{sizes.format_size(resize_to)}; image_files.read_image does '
+            'the same)' if resize_to else '')
+    raise InputError(f'Images are {got} (WIDTHxHEIGHT) but the model takes '
+                     f'{size}{hint}; resize or crop them to {size}.')
+  if images.shape[3] != channels:
+    fix = ('convert them to grayscale' if channels == 1 else
+           'convert them to RGB (repeat the gray channel 3 times)')
+    raise InputError(f'Images have {images.shape[3]} channel(s) but the '
+                     f'model was trained on {channels}; {fix}.')
+  return check_pixel_values(images, 'Images')

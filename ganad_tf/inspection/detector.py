@@ -35,6 +35,7 @@ from ganad_tf.core import metrics
 from ganad_tf.core import models
 from ganad_tf.core.trainer import Trainer
 from ganad_tf.core.trainer import shared_trainer
+from ganad_tf.data import checks
 from ganad_tf.data import folder_data
 from ganad_tf.data import registry
 from ganad_tf.data import splits
@@ -282,7 +283,7 @@ class Detector:
   def check_images(self, images) -> np.ndarray:
     """Validates raw images for this model; returns them as (N, H, W, C).
 
-    See inference.check_batch: uint8 (or numbers 0..255) shaped
+    See checks.check_photo_batch: uint8 (or numbers 0..255) shaped
     (N, H, W, C), or (N, H, W) for a one-channel model; not copied.
 
     Raises:
@@ -290,7 +291,7 @@ class Detector:
         outside 0..255; the message says how to fix it.
     """
     self._require_model()
-    return inference.check_batch(images, self.image_shape,
+    return checks.check_photo_batch(images, self.image_shape,
                                  self.settings.resize_to)
 
   def infer(self, images, outputs: Sequence[str] = ('score', 'decision')

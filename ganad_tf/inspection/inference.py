@@ -15,11 +15,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganad_tf.data import sizes
 from ganad_tf.core import scoring
 from ganad_tf.pixels import to_model_range
-from ganad_tf.data import checks
-from ganad_tf.errors import InputError
 from ganad_tf.inspection import tiles
 from ganad_tf.progress import ProgressLogger
 
@@ -128,48 +125,3 @@ def run_batched(module: InferenceModule, pixels: np.ndarray, step: int,
     if progress:
       progress.update(min(start + step, len(pixels)))
   return {key: np.concatenate(values) for key, values in parts.items()}
-
-
-def check_batch(images, image_shape: Tuple[int, int, int],
-                resize_to: Optional[Tuple[int, int]] = None) -> np.ndarray:
-  """Validates raw images for a model; returns them as (N, H, W, C).
-
-  The layout must fit the model (this function: its messages say how to
-  fix a photo for this model); the pixel values must be raw 0..255
-  (ganad_tf.data.checks). The pixels are not copied: they are converted to
-  float32 a batch at a time when scored.
-
-  Args:
-    images: uint8 (or float/int pixel values 0..255) shaped (N, H, W, C),
-      or (N, H, W) for a one-channel model.
-    image_shape: the model's (H, W, C).
-    resize_to: the --resize_to training used, for the hint on wrong sizes.
-
-  Raises:
-    InputError: wrong rank, size or channel count, NaN/Inf, or values
-      outside 0..255; the message says how to fix it.
-  """
-  height, width, channels = image_shape
-  size = sizes.format_size((height, width))
-  images = np.asarray(images)
-  if images.ndim == 3 and channels == 1 and images.shape[1:] == (height,
-                                                                 width):
-    images = images[..., None]
-  if images.ndim != 4:
-    raise InputError(
-        f'Images must be a batch (count, height, width, channels) = '
-        f'(N, {height}, {width}, {channels}); got shape {images.shape}. '
-        'Wrap a single image as images[None].')
-  if images.shape[1:3] != (height, width):
-    got = sizes.format_size(images.shape[1:3])
-    hint = (f' (training resized photos with --resize_to='
-            f'{sizes.format_size(resize_to)}; image_files.read_image does '
-            'the same)' if resize_to else '')
-    raise InputError(f'Images are {got} (WIDTHxHEIGHT) but the model takes '
-                     f'{size}{hint}; resize or crop them to {size}.')
-  if images.shape[3] != channels:
-    fix = ('convert them to grayscale' if channels == 1 else
-           'convert them to RGB (repeat the gray channel 3 times)')
-    raise InputError(f'Images have {images.shape[3]} channel(s) but the '
-                     f'model was trained on {channels}; {fix}.')
-  return checks.check_pixel_values(images, 'Images')
