@@ -48,8 +48,7 @@ class DataConfig:
     sampling_seed: seed of k-means and of the validation split.
   """
   dataset: str = option(
-      'digits', 'mnist, fashion_mnist, cifar10, cifar100 or digits '
-      '(embedded).')
+      'digits', f'One of {", ".join(registry.NAMES)} (digits is embedded).')
   data_dir: Optional[str] = option(
       None, 'Folder with the canonical files (IDX .gz for (Fashion-)MNIST, '
       'cifar-10-batches-py / cifar-100-python or their .tar.gz). Unset: '

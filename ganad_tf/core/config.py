@@ -121,8 +121,9 @@ def autoencoder_weights(weights: LossWeights) -> LossWeights:
 
 
 def anomaly_group_on(losses_on: Sequence[str]) -> bool:
-  """Whether training with these losses on uses the anomaly loss group
-  (and so needs anomaly images): the one answer to that question."""
+  """Whether training with these losses on uses the anomaly loss group:
+  the one answer to that question. (Whether training needs anomaly images
+  at all is `CoreConfig.needs_anomalies`: the classifier needs them too.)"""
   return any(name in ANOMALY_WEIGHTS for name in losses_on)
 
 

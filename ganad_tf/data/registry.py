@@ -1,8 +1,10 @@
 """The benchmark datasets: one entry each, with what the code and paper say.
 
-This is the one home of per-dataset knowledge: native image shape, classes,
-the Sec. 4.2 augmentation and the paper's Sec. 4.3 AUROC. Loaders, configs,
-augmentation and benchmark tables read it from here. Import-light on
+What each dataset is lives here: native image shape, classes, the Sec. 4.2
+augmentation and the paper's Sec. 4.3 AUROC; loaders, configs,
+augmentation and benchmark tables read it from here. How each is stored
+(file names, CIFAR pickle keys, tfds names) is the loaders' business:
+local_files.py and tfds_loader.py. Import-light on
 purpose (no numpy, no TensorFlow) so that configs and flags can use it.
 """
 
