@@ -104,8 +104,10 @@ def test_the_stand_in_has_only_what_a_detector_has():
 def test_the_advice_names_the_command_with_the_classifier():
   assert workflow._with_model_flag(  # pylint: disable=protected-access
       'python -m experiments.train_folder --data_dir=d --model=gan '
-      '--epochs=5') == ('python -m experiments.train_folder --data_dir=d '
-                        '--epochs=5 --model=classifier')
+      '--output_dir=models/cases/ --epochs=5') == (
+          'python -m experiments.train_folder --data_dir=d '
+          '--output_dir=models/cases_classifier --epochs=5 '
+          '--model=classifier')
 
 
 def test_a_setting_added_later_keeps_older_runs_resumable(tmp_path):

@@ -113,6 +113,7 @@ def train_folder(data_dir: str, output_dir: str,
 SETTINGS_ADDED_LATER = {'resize_mode': 'stretch'}
 _NO_DEFAULT = object()
 
+
 def run_key(config: InspectionConfig, settings: DetectorSettings,
             data_dir: str) -> Dict[str, Any]:
   """What a run folder's checkpoints were trained from; train_folder
@@ -170,9 +171,15 @@ def compare_with_classifier(detector: Detector, data_dir: str, run_dir: str,
 
 
 def _with_model_flag(command: str) -> str:
-  """`command` with --model=classifier in place of any --model=."""
-  parts = [part for part in command.split()
-           if not part.startswith('--model=')]
+  """`command` with --model=classifier in place of any --model=, writing to
+  a folder of its own (OUTPUT_DIR_classifier) so that this model stays."""
+  parts = []
+  for part in command.split():
+    if part.startswith('--model='):
+      continue
+    if part.startswith('--output_dir='):
+      part = part.rstrip('/') + '_classifier'
+    parts.append(part)
   return ' '.join(parts + ['--model=classifier'])
 
 
