@@ -37,7 +37,8 @@ MODEL_KINDS = ('gan', 'classifier', 'autoencoder')
 CLASSIFIER_SCORE = 'logit'
 
 
-def option(default, help: str, choices: Optional[Sequence[Any]] = None,
+def option(default, help_text: str,
+           choices: Optional[Sequence[Any]] = None,
            flag: Optional[str] = None):
   """A config field with what its command-line flag needs: the help text,
   the allowed values, and the flag's name where it is not the field's.
@@ -45,7 +46,7 @@ def option(default, help: str, choices: Optional[Sequence[Any]] = None,
   Entry points generate one flag per field from these (experiments.flags),
   so a field's default, help and choices are written once, here.
   """
-  metadata = {'help': help}
+  metadata = {'help': help_text}
   if choices is not None:
     metadata['choices'] = tuple(choices)
   if flag is not None:
