@@ -34,7 +34,7 @@ def _write_idx_dir(folder, compress=True, num_train=20, num_test=10, seed=0):
       'test_labels': np.arange(num_test) % 10,
   }
   os.makedirs(folder, exist_ok=True)
-  for key, stem in local_files.IDX_FILES.items():
+  for key, stem in local_files.idx_files('mnist').items():
     data = _idx_bytes(arrays[key])
     if compress:
       with gzip.open(os.path.join(folder, stem + '.gz'), 'wb') as handle:
@@ -127,7 +127,7 @@ def test_idx_missing_file_lists_expected_names(tmp_path):
     datasets.load_dataset('fashion_mnist', data_dir=str(tmp_path))
   message = str(info.value)
   assert '--data_dir' in message
-  for stem in local_files.IDX_FILES.values():
+  for stem in local_files.idx_files('fashion_mnist').values():
     assert stem + '.gz' in message
   assert 'apt-get install dataset-fashion-mnist' in message
 

@@ -95,3 +95,14 @@ def test_import_is_light():
   out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                        text=True, check=True).stdout
   assert out.strip() == 'False'
+
+
+def test_the_registry_holds_each_datasets_canonical_files():
+  for name in registry.NAMES:
+    info = registry.get(name)
+    assert (info.files is None) == (not info.in_tfds), name
+  assert registry.get('mnist').files == registry.get('fashion_mnist').files
+  assert registry.get('cifar10').files.label_key == b'labels'
+  # CIFAR-100 is used with its 20 superclasses.
+  assert registry.get('cifar100').files.label_key == b'coarse_labels'
+  assert len(registry.get('cifar100').class_names) == 20

@@ -5,7 +5,6 @@ their python-version pickles, extracted or straight from the `.tar.gz`.
 Every problem with a file is a DatasetError naming the file and the fix.
 """
 
-import dataclasses
 import gzip
 import os
 import pickle
@@ -18,42 +17,21 @@ import numpy as np
 from ganad_tf.data import registry
 from ganad_tf.errors import DatasetError
 
-IDX_FILES = {
-    'train_images': 'train-images-idx3-ubyte',
-    'train_labels': 'train-labels-idx1-ubyte',
-    'test_images': 't10k-images-idx3-ubyte',
-    'test_labels': 't10k-labels-idx1-ubyte',
-}
-_IDX_DATASETS = ('mnist', 'fashion_mnist')
+
+
+def idx_files(name: str) -> Dict[str, str]:
+  """Array name -> IDX file stem, from the registry's layout."""
+  layout = registry.get(name).files
+  return dict(zip(('train_images', 'train_labels', 'test_images',
+                   'test_labels'), layout.train_files + layout.test_files))
+
+
+def _is_idx(name: str) -> bool:
+  return registry.get(name).files.format == 'idx'
+
+
 _IDX_IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions.
 _IDX_LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension.
-
-
-@dataclasses.dataclass(frozen=True)
-class _CifarLayout:
-  folder: str
-  archive: str
-  train_files: Tuple[str, ...]
-  test_files: Tuple[str, ...]
-  label_key: bytes
-
-
-_CIFAR_LAYOUTS = {
-    'cifar10':
-        _CifarLayout(
-            folder='cifar-10-batches-py',
-            archive='cifar-10-python.tar.gz',
-            train_files=tuple(f'data_batch_{i}' for i in range(1, 6)),
-            test_files=('test_batch',),
-            label_key=b'labels'),
-    'cifar100':
-        _CifarLayout(
-            folder='cifar-100-python',
-            archive='cifar-100-python.tar.gz',
-            train_files=('train',),
-            test_files=('test',),
-            label_key=b'coarse_labels'),
-}
 
 
 class RawSplits(NamedTuple):
@@ -70,16 +48,16 @@ class RawSplits(NamedTuple):
 
 def files_hint(name: str) -> str:
   """Says which files --data_dir must hold for a dataset."""
-  if name in _IDX_DATASETS:
+  if _is_idx(name):
     hint = (f'Pass --data_dir=FOLDER holding the canonical files '
-            f'{", ".join(f + ".gz" for f in IDX_FILES.values())} (copies '
+            f'{", ".join(f + ".gz" for f in idx_files(name).values())} (copies '
             'without .gz work too).')
     if name == 'fashion_mnist':
       hint += (' On Debian/Ubuntu, `apt-get install dataset-fashion-mnist` '
                'installs them; then pass '
                '--data_dir=/usr/share/datasets/fashion-mnist.')
     return hint
-  layout = _CIFAR_LAYOUTS[name]
+  layout = registry.get(name).files
   return (f'Pass --data_dir=FOLDER holding {layout.archive} (the python '
           f'version) or its extracted folder {layout.folder}/ with '
           f'{", ".join(layout.train_files + layout.test_files)}.')
@@ -100,7 +78,7 @@ def load_local(name: str, data_dir: str) -> RawSplits:
     raise DatasetError(
         f'--data_dir={data_dir} does not exist or is not a folder. '
         f'{files_hint(name)}')
-  if name in _IDX_DATASETS:
+  if _is_idx(name):
     return _load_idx_dataset(name, data_dir)
   return _load_cifar(name, data_dir)
 
@@ -164,7 +142,7 @@ def _parse_idx(path: str, expected_magic: int) -> np.ndarray:
 def _load_idx_dataset(name: str, data_dir: str) -> RawSplits:
   paths = {
       key: _find_idx_file(name, data_dir, stem)
-      for key, stem in IDX_FILES.items()
+      for key, stem in idx_files(name).items()
   }
   height, width, _ = registry.get(name).image_shape
   arrays = {}
@@ -244,7 +222,7 @@ def _cifar_arrays(batch: dict, where: str, label_key: bytes,
 
 
 def _load_cifar(name: str, data_dir: str) -> RawSplits:
-  layout = _CIFAR_LAYOUTS[name]
+  layout = registry.get(name).files
   files = layout.train_files + layout.test_files
   folder = None
   for candidate in (os.path.join(data_dir, layout.folder), data_dir):

@@ -1,10 +1,10 @@
 """The benchmark datasets: one entry each, with what the code and paper say.
 
-What each dataset is lives here: native image shape, classes, the Sec. 4.2
-augmentation and the paper's Sec. 4.3 AUROC; loaders, configs,
-augmentation and benchmark tables read it from here. How each is stored
-(file names, CIFAR pickle keys, tfds names) is the loaders' business:
-local_files.py and tfds_loader.py. Import-light on
+This is the one home of per-dataset knowledge: native image shape,
+classes, the Sec. 4.2 augmentation, the paper's Sec. 4.3 AUROC and the
+canonical files (names, CIFAR pickle label keys). Loaders, configs,
+augmentation and benchmark tables read it from here; how a file format is
+parsed is local_files.py's, how tfds is driven tfds_loader.py's. Import-light on
 purpose (no numpy, no TensorFlow) so that configs and flags can use it.
 """
 
@@ -17,6 +17,33 @@ from ganad_tf.errors import DatasetError
 # benchmark dataset, but it has a paper augmentation of its own.
 FOLDER = 'folder'
 FOLDER_AUGMENTATION = 'defect'
+
+
+@dataclasses.dataclass(frozen=True)
+class FileLayout:
+  """A dataset's canonical files, as `--data_dir` holds them.
+
+  Attributes:
+    format: 'idx' (four IDX files, `.gz` or not) or 'cifar' (python-version
+      pickles, extracted or in their .tar.gz).
+    train_files, test_files: the files of each split (for 'idx': images,
+      then labels).
+    folder: 'cifar': the folder the archive extracts to.
+    archive: 'cifar': the .tar.gz.
+    label_key: 'cifar': the pickle entry holding the labels used.
+  """
+  format: str
+  train_files: Tuple[str, ...]
+  test_files: Tuple[str, ...]
+  folder: str = ''
+  archive: str = ''
+  label_key: bytes = b''
+
+
+# (Fashion-)MNIST share the IDX file names.
+_IDX_LAYOUT = FileLayout(
+    'idx', ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
+    ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +60,7 @@ class DatasetInfo:
     paper_auroc: the paper's (mean, SD) AUROC in % over its classes
       (Sec. 4.3), or None where the paper gives none.
     in_tfds: loadable through tensorflow_datasets; otherwise embedded.
+    files: its canonical files for `--data_dir`; None for an embedded one.
   """
   name: str
   image_shape: Tuple[int, int, int]
@@ -41,6 +69,7 @@ class DatasetInfo:
   augmentation: str
   paper_auroc: Optional[Tuple[float, float]] = None
   in_tfds: bool = True
+  files: Optional[FileLayout] = None
 
 
 _DIGITS = tuple(str(digit) for digit in range(10))
@@ -52,17 +81,22 @@ _ENTRIES = (
     DatasetInfo(
         name='mnist', image_shape=(28, 28, 1), num_classes=10,
         class_names=_DIGITS, augmentation='mnist',
-        paper_auroc=(99.7, 0.16)),
+        paper_auroc=(99.7, 0.16), files=_IDX_LAYOUT),
     DatasetInfo(
         name='fashion_mnist', image_shape=(28, 28, 1), num_classes=10,
         class_names=('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
                      'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'),
-        augmentation='fashion_mnist', paper_auroc=(98.6, 1.20)),
+        augmentation='fashion_mnist', paper_auroc=(98.6, 1.20),
+        files=_IDX_LAYOUT),
     DatasetInfo(
         name='cifar10', image_shape=(32, 32, 3), num_classes=10,
         class_names=('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog',
                      'frog', 'horse', 'ship', 'truck'),
-        augmentation='cifar', paper_auroc=(90.6, 3.14)),
+        augmentation='cifar', paper_auroc=(90.6, 3.14),
+        files=FileLayout(
+            'cifar', tuple(f'data_batch_{i}' for i in range(1, 6)),
+            ('test_batch',), folder='cifar-10-batches-py',
+            archive='cifar-10-python.tar.gz', label_key=b'labels')),
     # Used with its 20 superclasses, in the order of `coarse_labels`.
     DatasetInfo(
         name='cifar100', image_shape=(32, 32, 3), num_classes=20,
@@ -74,7 +108,10 @@ _ENTRIES = (
             'large_omnivores_and_herbivores', 'medium_mammals',
             'non-insect_invertebrates', 'people', 'reptiles',
             'small_mammals', 'trees', 'vehicles_1', 'vehicles_2'),
-        augmentation='cifar', paper_auroc=(87.4, 4.80)),
+        augmentation='cifar', paper_auroc=(87.4, 4.80),
+        files=FileLayout(
+            'cifar', ('train',), ('test',), folder='cifar-100-python',
+            archive='cifar-100-python.tar.gz', label_key=b'coarse_labels')),
     # sklearn's 8x8 digits, shipped inside scikit-learn; not in the paper,
     # it is the offline stand-in for MNIST.
     DatasetInfo(
