@@ -373,6 +373,61 @@ def all_finite(vector, gradients):
                         tf.math.is_finite(tf.linalg.global_norm(gradients)))
 
 
+def extra_disc_step(networks: Networks, optimizers: Optimizers,
+                    spec: StepSpec, strategy, batch, group: int,
+                    finite_so_far):
+  """One D-only update of the group's D on `batch` (disc_steps > 1, before
+  the joint one). From the first non-finite one on, nothing more is
+  applied. Returns whether every extra step so far was finite."""
+  loss, grads = mean_over_replicas(strategy, spec, strategy.run(
+      lambda b: disc_only_gradients(networks, spec, replica_slice(b, spec),
+                                    group), args=(batch,)))
+  finite = tf.logical_and(finite_so_far, all_finite(loss, grads))
+  disc_optimizer = optimizers.discriminator_for(group)
+  with tf.control_dependencies([tf.cond(
+      finite, lambda: tf.group(disc_optimizer.apply(grads)), tf.no_op)]):
+    return tf.identity(finite)
+
+
+def apply_group_update(optimizers: Optimizers, run: RunState, group: int,
+                       gen_grads, disc_grads):
+  """Applies G's and the group's D's gradients and advances the counters."""
+  ops = [optimizers.generator_for(group).apply(gen_grads)]
+  if disc_grads:
+    ops.append(optimizers.discriminator_for(group).apply(disc_grads))
+  with tf.control_dependencies(ops):
+    return tf.group(run.group_batches.scatter_nd_add([[group]], [1]),
+                    run.step.assign_add(1))
+
+
+def group_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
+               run: RunState, strategy, images, group: int, step_seed):
+  """The step for one loss group: its next batch, the extra D steps, the
+  gradients averaged over replicas, and the update if all is finite.
+
+  Returns:
+    (loss vector in REPORTED_NAMES order, finite flag).
+  """
+  batch = next_batch(images, group, spec, run, step_seed)
+  extra_finite = tf.constant(True)
+  uses_disc = spec.uses('adv' if group == NORMAL_GROUP else 'anomaly_adv')
+  for _ in range(spec.disc_steps - 1 if uses_disc else 0):
+    extra_finite = extra_disc_step(networks, optimizers, spec, strategy,
+                                   batch, group, extra_finite)
+  with tf.control_dependencies([extra_finite]):
+    per_replica = strategy.run(
+        lambda b: group_gradients(networks, spec, run, replica_slice(b, spec),
+                                  group), args=(batch,))
+  vector, gen_grads, disc_grads = mean_over_replicas(strategy, spec,
+                                                     per_replica)
+  finite = tf.logical_and(
+      extra_finite, all_finite(vector, list(gen_grads) + list(disc_grads)))
+  tf.cond(finite, lambda: apply_group_update(optimizers, run, group,
+                                             gen_grads, disc_grads),
+          tf.no_op)
+  return vector, finite
+
+
 def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
                run: RunState, normal_images, anomaly_images,
                strategy: Optional[tf.distribute.Strategy] = None):
@@ -386,57 +441,15 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
   strategy = strategy or tf.distribute.get_strategy()
   step_seed, is_normal = draw_group(run)
 
-  def group_step(group: int, images):
-    disc_optimizer = optimizers.discriminator_for(group)
-    uses_disc = spec.uses('adv' if group == NORMAL_GROUP else 'anomaly_adv')
+  def step_of(group: int, images):
+    return lambda: group_step(networks, optimizers, spec, run, strategy,
+                              images, group, step_seed)
 
-    def extra_disc_step(batch, finite_so_far):
-      # disc_steps > 1: D-only updates on this batch before the joint one.
-      # From the first non-finite one on, nothing more is applied.
-      loss, grads = mean_over_replicas(strategy, spec, strategy.run(
-          lambda b: disc_only_gradients(networks, spec,
-                                        replica_slice(b, spec), group),
-          args=(batch,)))
-      finite = tf.logical_and(finite_so_far, all_finite(loss, grads))
-      with tf.control_dependencies([tf.cond(
-          finite, lambda: tf.group(disc_optimizer.apply(grads)), tf.no_op)]):
-        return tf.identity(finite)
-
-    def run_group():
-      batch = next_batch(images, group, spec, run, step_seed)
-      extra_finite = tf.constant(True)
-      for _ in range(spec.disc_steps - 1 if uses_disc else 0):
-        extra_finite = extra_disc_step(batch, extra_finite)
-      with tf.control_dependencies([extra_finite]):
-        per_replica = strategy.run(
-            lambda b: group_gradients(networks, spec, run,
-                                      replica_slice(b, spec), group),
-            args=(batch,))
-      vector, gen_grads, disc_grads = mean_over_replicas(
-          strategy, spec, per_replica)
-      finite = tf.logical_and(
-          extra_finite, all_finite(vector, list(gen_grads) + list(disc_grads)))
-
-      def update():
-        ops = [optimizers.generator_for(group).apply(gen_grads)]
-        if disc_grads:
-          ops.append(disc_optimizer.apply(disc_grads))
-        with tf.control_dependencies(ops):
-          return tf.group(
-              run.group_batches.scatter_nd_add([[group]], [1]),
-              run.step.assign_add(1))
-
-      tf.cond(finite, update, tf.no_op)
-      return vector, finite
-    return run_group
-
-  if spec.uses_anomaly_group:
-    vector, finite = tf.cond(is_normal,
-                             group_step(NORMAL_GROUP, normal_images),
-                             group_step(ANOMALY_GROUP, anomaly_images))
-  else:
-    vector, finite = group_step(NORMAL_GROUP, normal_images)()
-    is_normal = tf.constant(True)
+  if not spec.uses_anomaly_group:
+    vector, finite = step_of(NORMAL_GROUP, normal_images)()
+    return vector, finite, tf.constant(True)
+  vector, finite = tf.cond(is_normal, step_of(NORMAL_GROUP, normal_images),
+                           step_of(ANOMALY_GROUP, anomaly_images))
   return vector, finite, is_normal
 
 
