@@ -152,8 +152,8 @@ def format_table(results: Dict[str, Any],
     lines.append(f'| {row} | {marks} | {ours} | '
                  f'{paper_value if paper_value is not None else "—"} |')
   if results.get('baseline'):
-    lines.append(f'| baseline | supervised classifier of G\'s size, same '
-                 f'data (not in the paper) |' + ' |' * (len(COLUMNS) - 1) +
+    lines.append('| baseline | supervised classifier of G\'s size, same '
+                 'data (not in the paper) |' + ' |' * (len(COLUMNS) - 1) +
                  f' {results["baseline"]["mean"]:.2f} | — |')
   train = base.train
   lines += ['', f'Schedule for every row: {train.epochs} epochs, batch '

@@ -160,7 +160,7 @@ def format_table(results: Dict[str, Any], top: int = 25) -> str:
         f' | {row["validation_auroc"]:.2f} | {row["test_auroc"]:.2f} |')
   if results.get('baseline'):
     entry = results['baseline']
-    lines.append(f'| — | supervised classifier (baseline) |' + ' |' * 6 +
+    lines.append('| — | supervised classifier (baseline) |' + ' |' * 6 +
                  f' {entry["validation_auroc"]:.2f} | {entry["mean"]:.2f} |')
   config = results['config']
   train = config['train']

@@ -9,7 +9,7 @@ its heat map is coarse: each tile's pixels hold the tile's probability.
 TensorFlow ops only. The helpers below feed it numpy batches.
 """
 
-from typing import Dict, Iterator, Optional, Sequence, Tuple
+from typing import Dict, Iterator, Sequence, Tuple
 
 import keras
 import numpy as np
