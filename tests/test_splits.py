@@ -38,3 +38,14 @@ def test_per_label_subset_caps_each_label_and_is_seeded():
   assert not np.array_equal(kept, splits.per_label_subset(labels, 5, 1))
   with pytest.raises(ConfigError, match='train_per_class'):
     splits.per_label_subset(labels, 0, 0)
+
+
+def test_diagnostic_sample_is_fixed_and_capped():
+  first = splits.diagnostic_sample([1500, 700], seed=5)
+  again = splits.diagnostic_sample([1500, 700], seed=5)
+  assert [len(p) for p in first] == [1000, 700]
+  for a, b in zip(first, again):
+    np.testing.assert_array_equal(a, b)
+    assert np.all(np.diff(a) > 0)  # sorted, no repeats
+  assert not np.array_equal(first[0],
+                            splits.diagnostic_sample([1500, 700], 6)[0])

@@ -18,6 +18,7 @@ from ganad_tf import io_utils
 from ganad_tf.benchmark import protocol
 from ganad_tf.benchmark import report
 from ganad_tf.benchmark import run_folder
+from ganad_tf.data import splits
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.core import metrics
 from ganad_tf.core import runtime
@@ -28,21 +29,18 @@ from ganad_tf.progress import format_duration
 logger = logging.getLogger('ganad_tf')
 
 
-# Training images scored for the train-AUROC diagnostic, per group.
-TRAIN_SAMPLE = 1000
-
-
 def train_auroc(scorer, split: protocol.ClassSplit, seed: int) -> float:
-  """AUROC (%) on a fixed sample of the training images: up to
-  TRAIN_SAMPLE normal against up to TRAIN_SAMPLE anomaly images (for the
-  auto-encoder, anomalies it was never trained on); NaN without anomalies.
+  """AUROC (%) on a fixed sample of the training images
+  (splits.diagnostic_sample: up to 1,000 normal against up to 1,000 anomaly
+  images; for the auto-encoder, anomalies it was never trained on); NaN
+  without anomalies.
 
   Beside the validation AUROC it shows over-fitting: a model that separates
   its training images far better than unseen ones has memorised them.
   """
-  rng = np.random.default_rng([seed, 7])
-  groups = [group[np.sort(rng.permutation(len(group))[:TRAIN_SAMPLE])]
-            for group in (split.train_normal, split.train_anomaly)]
+  images = (split.train_normal, split.train_anomaly)
+  groups = [group[picked] for group, picked in zip(
+      images, splits.diagnostic_sample([len(g) for g in images], seed))]
   if not len(groups[1]):
     return float('nan')
   labels = np.concatenate([np.zeros(len(groups[0]), int),

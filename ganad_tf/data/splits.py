@@ -6,6 +6,8 @@
 test split is never touched.
 """
 
+from typing import List, Sequence
+
 import numpy as np
 
 from ganad_tf.errors import ConfigError
@@ -41,6 +43,19 @@ def validation_mask(labels, fraction: float, seed: int) -> np.ndarray:
     count = min(max(int(round(fraction * len(members))), 1), len(members) - 1)
     held_out[rng.choice(members, count, replace=False)] = True
   return held_out
+
+
+# Training images per group in the train-AUROC diagnostic.
+DIAGNOSTIC_SAMPLE = 1000
+
+
+def diagnostic_sample(group_sizes: Sequence[int], seed: int,
+                      count: int = DIAGNOSTIC_SAMPLE) -> List[np.ndarray]:
+  """Sorted positions of a fixed sample of up to `count` members of each
+  group: the training images the train-AUROC diagnostic scores (benchmark
+  class runs and detectors alike)."""
+  rng = np.random.default_rng([seed, 7])
+  return [np.sort(rng.permutation(size)[:count]) for size in group_sizes]
 
 
 def per_label_subset(labels, count: int, seed: int) -> np.ndarray:

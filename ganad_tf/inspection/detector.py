@@ -51,9 +51,6 @@ from ganad_tf.inspection.settings import DetectorSettings
 
 logger = logging.getLogger('ganad_tf')
 
-# Training images per group scored for the train-AUROC diagnostic.
-TRAIN_SAMPLE = 1000
-
 
 @dataclasses.dataclass
 class Predictions:
@@ -239,17 +236,19 @@ class Detector:
     return score
 
   def _train_auroc(self, train: folder_data.FolderData) -> Optional[float]:
-    """Image AUROC (%) on up to TRAIN_SAMPLE normal and as many defect
-    training images: beside the validation AUROC it shows over-fitting
+    """Image AUROC (%) on a fixed sample of the training images
+    (splits.diagnostic_sample, as the benchmark's): beside the validation AUROC it shows over-fitting
     (high here, low there) or a model that cannot separate even what it
     was trained on (low in both). None without defect images."""
     labels = train.is_anomaly.astype(np.int64)
     if len(set(labels.tolist())) < 2:
       return None
-    rng = np.random.default_rng([self.config.data.sampling_seed, 7])
+    members = [np.flatnonzero(labels == value) for value in (0, 1)]
     picked = np.sort(np.concatenate([
-        rng.permutation(np.flatnonzero(labels == value))[:TRAIN_SAMPLE]
-        for value in (0, 1)]))
+        group[positions] for group, positions in zip(
+            members, splits.diagnostic_sample(
+                [len(group) for group in members],
+                self.config.data.sampling_seed))]))
     return metrics.auroc(labels[picked], self.score(train.images[picked]))
 
   def _trainer(self, config: InspectionConfig) -> Trainer:
