@@ -15,7 +15,7 @@ from ganad_tf.core import classifier_step
 from ganad_tf.core import config as config_lib
 from ganad_tf.core import models
 from ganad_tf.core import trainer as trainer_lib
-from ganad_tf.core.scoring import ClassifierScorer, KindScorers
+from ganad_tf.core.scoring import KindScorers, LogitScorer
 from ganad_tf.errors import ConfigError, DatasetError
 
 
@@ -102,7 +102,7 @@ def test_classifier_learns_and_scores_by_logit(blobs):
   # Two disc positions, 24 steps: every anomaly above every normal image.
   assert scores[24:].min() > scores[:24].max()
   with pytest.raises(ConfigError, match='no reconstructions'):
-    ClassifierScorer(trainer.scoring_model).scores_and_reconstructions(normal)
+    LogitScorer(trainer.scoring_model).scores_and_reconstructions(normal)
   with pytest.raises(ConfigError, match='no generator'):
     _ = trainer.generator
 

@@ -63,8 +63,8 @@ GROUP_OF = {'recon': 0, 'patch': 0, 'latent': 0, 'adv': 0, 'abc': 1,
 def test_each_loss_weight_scales_the_generator_gradient(networks, images,
                                                         loss):
   group = GROUP_OF[loss]
-  _, once, _ = _gradients(networks, images, group, {loss: 0.5})
-  _, twice, _ = _gradients(networks, images, group, {loss: 1.0})
+  _, once, _, _ = _gradients(networks, images, group, {loss: 0.5})
+  _, twice, _, _ = _gradients(networks, images, group, {loss: 1.0})
   norm = float(tf.linalg.global_norm(once))
   assert norm > 0
   for a, b in zip(once, twice):
@@ -79,8 +79,8 @@ def test_discriminator_loss_never_reaches_the_generator(networks, images,
   # D's loss is still computed (it depends on G(x)) but G's gradient must
   # be exactly zero, while D's is not.
   adversarial = 'adv' if group == 0 else 'anomaly_adv'
-  vector, gen_grads, disc_grads = _gradients(networks, images, group,
-                                             {adversarial: 0.0})
+  vector, gen_grads, disc_grads, _ = _gradients(networks, images, group,
+                                                {adversarial: 0.0})
   disc_name = 'd_normal' if group == 0 else 'd_anomaly'
   assert float(vector[train_step.REPORTED_NAMES.index(disc_name)]) > 0
   assert all(not np.any(g.numpy()) for g in gen_grads)
@@ -261,8 +261,8 @@ def test_a_detached_patch_loss_reports_its_value_but_adds_no_gradient(
                                       train_step.NORMAL_GROUP)
 
   recon_only = run(False, {'recon': 1.0})[1]
-  attached_vector, attached, _ = run(False, {'recon': 1.0, 'patch': 1.0})
-  detached_vector, detached, _ = run(True, {'recon': 1.0, 'patch': 1.0})
+  attached_vector, attached, _, _ = run(False, {'recon': 1.0, 'patch': 1.0})
+  detached_vector, detached, _, _ = run(True, {'recon': 1.0, 'patch': 1.0})
   patch = train_step.REPORTED_NAMES.index('patch')
   assert float(attached_vector[patch]) > 0
   assert float(detached_vector[patch]) == pytest.approx(
@@ -278,7 +278,7 @@ def test_bce_discriminators_train_on_the_bce_loss(networks, images):
   state.loss_weights.assign([1.0 if n in ('recon', 'adv') else 0.0
                              for n in config_lib.WEIGHT_NAMES])
   spec = _spec(losses_on=('recon', 'adv'), disc_loss='bce')
-  vector, _, disc_grads = train_step.group_gradients(
+  vector, _, disc_grads, _ = train_step.group_gradients(
       networks, spec, state, images, train_step.NORMAL_GROUP)
   real = networks.disc_normal(images, training=True)
   fake = networks.disc_normal(networks.generator(images, training=True)[0],

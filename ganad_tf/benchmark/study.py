@@ -80,6 +80,9 @@ SETTINGS: Dict[str, Union[Changes, Callable[[BenchmarkConfig], Changes]]] = {
     'authors': {'model': {'init': 'normal'}, 'train': {
         field: value for name, changes in AUTHORS_READINGS.items()
         for field, value in changes.get('train', {}).items()}},
+    # The authors' later move toward a classifier: a head on G's latent
+    # code, detached, so G is the base's; it adds the score 'head'.
+    'encoder_head': {'model': {'encoder_head': True}},
     # The baselines, on the base's data, schedule and seed.
     'classifier': {'model': {'kind': 'classifier'}},
     'autoencoder': {'model': {'kind': 'autoencoder'}},
@@ -175,7 +178,8 @@ def format_table(results: Dict[str, Any]) -> str:
   lines = ['# Study on validation data', '',
            'Validation AUROC (validation carved from the training split) '
            'per class, by anomaly score: mean L1 (the paper\'s) / L2 / '
-           'worst patch; the classifier baseline has one score, its logit. '
+           'worst patch (/ the encoder head\'s logit, where trained); the '
+           'classifier baseline has one score, its logit. '
            'Means are of each row\'s own score (--score; the logit). Train '
            'AUROC (a fixed sample of the training images) shows '
            'over-fitting; test AUROC is for information only. Neither chose '
@@ -185,7 +189,8 @@ def format_table(results: Dict[str, Any]) -> str:
            '|---|' + '---:|' * (len(classes) + 4)]
   for row in results['rows']:
     main = row.get('score', 'l1')  # rows written before it was recorded
-    kinds = [kind for kind in SCORES + (config_lib.CLASSIFIER_SCORE,)
+    kinds = [kind for kind in SCORES + (config_lib.HEAD_SCORE,
+                                        config_lib.CLASSIFIER_SCORE)
              if kind in row['validation_auroc'][classes[0]]]
     cells = [' / '.join(f'{row["validation_auroc"][c][s]:.2f}'
                         for s in kinds) for c in classes]

@@ -35,6 +35,8 @@ MODEL_KINDS = ('gan', 'classifier', 'autoencoder')
 # The classifier's one score: its logit for "anomaly" (the probability's
 # order, without float32 saturation ties near 1).
 CLASSIFIER_SCORE = 'logit'
+# The score of a GAN trained with --encoder_head: the head's logit.
+HEAD_SCORE = 'head'
 
 
 def option(default, help_text: str,
@@ -155,6 +157,12 @@ class ModelConfig:
     init: kernel initialisation. 'glorot' (default): Glorot-uniform, TF
       1.x's and Keras' default (the paper used TF 1.14). 'normal': N(0,
       0.02), the authors' later code (and DCGAN's / pix2pix's).
+    encoder_head: the authors' later move toward a classifier: a small CNN
+      (`models.build_encoder_head`) on G's latent code, trained with binary
+      cross-entropy (normal 0, anomaly 1) on each step's batch beside G's
+      losses. Its input is detached, so G trains exactly as without it; it
+      adds the score kind HEAD_SCORE (its logit) beside the
+      reconstruction scores.
   """
   kind: str = option(
       'gan', "gan: the paper's method; classifier: a supervised CNN of G's "
@@ -170,9 +178,16 @@ class ModelConfig:
   init: str = option(
       'glorot', "Kernel init: glorot (TF1/Keras default) or normal (N(0, "
       "0.02), the authors' later code).", choices=INITS)
+  encoder_head: bool = option(
+      False, "Also train a small classifier on G's latent code, detached "
+      "(the authors' later code); adds the score 'head'.")
 
   def validate(self):
     check_choice('model', self.kind, MODEL_KINDS)
+    if self.encoder_head and self.kind != 'gan':
+      raise ConfigError(
+          f'--encoder_head needs --model=gan (got {self.kind!r}): the head '
+          "sits on the GAN generator's latent code.")
     check_choice('init', self.init, INITS)
     check_choice('norm', self.norm, NORMALIZATIONS)
     if self.base_channels < 1 or self.disc_final_channels < 1:
@@ -477,6 +492,11 @@ class CoreConfig:
         section.validate(image_size)
       else:
         section.validate()
+    if self.model.encoder_head and not self.weights.uses_anomaly_group:
+      raise ConfigError(
+          '--encoder_head learns normal against anomaly, but the anomaly '
+          'loss group is off (w_abc and w_anomaly_adv are 0), so it would '
+          'never see an anomaly; turn one of them on or drop --encoder_head.')
 
   @classmethod
   def sections(cls) -> Dict[str, type]:
@@ -530,7 +550,7 @@ NON_RESULT_FIELDS = {
 # Fields added after runs were committed: left out of the fingerprint while
 # at their default, so that those runs keep their identity and resume.
 OMITTED_AT_DEFAULT = {
-    'model': {'kind': 'gan', 'init': 'glorot'},
+    'model': {'kind': 'gan', 'init': 'glorot', 'encoder_head': False},
     'train': {'generator_optimizers': 'shared', 'latent_target': 'joint',
               'disc_steps': 1, 'min_steps': 0, 'max_steps': 0,
               'disc_loss': 'lsgan',

@@ -111,6 +111,12 @@ def bce_discriminator_loss(real_logits, fake_logits):
                 bce_generator_loss(fake_logits, 0.0))
 
 
+def head_loss(logits, label: float):
+  """Mean BCE of a batch of anomaly logits that all have `label` (the
+  --encoder_head's loss: each batch is one group's)."""
+  return bce_generator_loss(logits, label)
+
+
 # disc_loss name -> (D's loss, G's loss with target y).
 ADVERSARIAL = {
     'lsgan': (discriminator_loss, lsgan_generator_loss),

@@ -236,6 +236,38 @@ def build_classifier(input_shape: Sequence[int], base_channels: int = 8,
   return keras.Model(images, logit, name=name)
 
 
+def build_encoder_head(latent_shape: Sequence[int], base_channels: int = 8,
+                       name: str = 'encoder_head') -> keras.Model:
+  """Builds the classifier head on G's latent code (--encoder_head).
+
+  The authors' later code puts four stride-1 4x4 convolutions with batch
+  norm on the latent code, then global pooling and a dense layer; here one
+  such convolution at the latent's width, without normalisation (each
+  training batch is all-normal or all-anomaly, so batch statistics would
+  hide the very difference the head learns), then global average pooling
+  and a dense logit for "anomaly".
+
+  On G's 8*base_channels = 64 latent channels: 65,600 + 65 = 65,665
+  trainable parameters, whatever the image size.
+  """
+  latent = keras.Input(shape=tuple(latent_shape), name='latent')
+  x = _conv_block(latent, base_channels * 2**(NUM_DOWNSAMPLINGS - 1),
+                  strides=1, norm='none', name='head1')
+  x = layers.GlobalAveragePooling2D(name='head_pool')(x)
+  logit = layers.Dense(1, name='head_logit')(x)
+  return keras.Model(latent, logit, name=name)
+
+
+def generator_with_head(generator: keras.Model,
+                        head: keras.Model) -> keras.Model:
+  """G and its encoder head as one scoring model: images -> (reconstruction,
+  latent, head logit). The weights are G's and the head's (shared)."""
+  images = keras.Input(shape=generator.input_shape[1:], name='images')
+  reconstruction, latent = generator(images)
+  return keras.Model(images, [reconstruction, latent, head(latent)],
+                     name=f'{generator.name}_with_head')
+
+
 def copy_model(model: keras.Model) -> keras.Model:
   """A new model with the same layers and weights (not shared)."""
   copy = keras.models.clone_model(model)

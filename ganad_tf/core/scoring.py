@@ -14,7 +14,8 @@ import tensorflow as tf
 from ganad_tf.core import losses
 from ganad_tf.core import metrics
 from ganad_tf.data.checks import check_model_batch
-from ganad_tf.core.config import CLASSIFIER_SCORE, SCORES, CoreConfig
+from ganad_tf.core.config import (CLASSIFIER_SCORE, HEAD_SCORE, SCORES,
+                                  CoreConfig)
 from ganad_tf.errors import ConfigError
 
 
@@ -43,31 +44,15 @@ def error_map(images, reconstructions):
   return tf.reduce_mean(tf.abs(images - reconstructions), axis=-1)
 
 
-class Scorer:
-  """Batched, compiled inference with a fixed batch shape (no retracing).
+class _BatchedScorer:
+  """Runs a compiled per-batch function over images in fixed-size batches
+  (the last one padded), so a new batch count never retraces."""
 
-  Args:
-    generator: the trained generator.
-    batch_size: images per compiled call; the last batch is padded.
-    kind: score kind, see `score_batch`.
-  """
-
-  def __init__(self, generator: keras.Model, batch_size: int = 256,
-               kind: str = 'l1', patch_size: int = 16, patch_stride: int = 8,
-               jit_compile: bool = False):
-    if kind not in SCORES:
-      raise ConfigError(f'Unknown score {kind!r}; choose one of {SCORES}.')
-    self.generator = generator
+  def __init__(self, model: keras.Model, batch_size: int, kind: str,
+               run: Callable, jit_compile: bool):
+    self.model = model
     self.batch_size = batch_size
     self.kind = kind
-    self.patch_size = patch_size
-    self.patch_stride = patch_stride
-
-    def run(images):
-      reconstructions, _ = generator(images, training=False)
-      return (score_batch(images, reconstructions, kind, patch_size,
-                          patch_stride), reconstructions)
-
     # autograph=False: nothing to convert, and AutoGraph would re-read this
     # source file at trace time (a file edited mid-run breaks the trace).
     self._run = tf.function(run, jit_compile=jit_compile,
@@ -75,7 +60,7 @@ class Scorer:
 
   def _batches(self, images: np.ndarray, fn: Callable):
     images = check_model_batch(images, 'Images to score',
-                               tuple(self.generator.input_shape[1:]))
+                               tuple(self.model.input_shape[1:]))
     outputs = []
     for start in range(0, len(images), self.batch_size):
       batch = images[start:start + self.batch_size]
@@ -92,9 +77,35 @@ class Scorer:
       return np.zeros([0], np.float32)
     return self._batches(images, lambda b: [self._run(b)[0].numpy()])[0]
 
+
+class Scorer(_BatchedScorer):
+  """Batched, compiled inference with a fixed batch shape (no retracing).
+
+  Args:
+    generator: the trained generator (or `models.generator_with_head`):
+      its first output is the reconstruction.
+    batch_size: images per compiled call; the last batch is padded.
+    kind: score kind, see `score_batch`.
+  """
+
+  def __init__(self, generator: keras.Model, batch_size: int = 256,
+               kind: str = 'l1', patch_size: int = 16, patch_stride: int = 8,
+               jit_compile: bool = False):
+    if kind not in SCORES:
+      raise ConfigError(f'Unknown score {kind!r}; choose one of {SCORES}.')
+    self.generator = generator
+    self.patch_size = patch_size
+    self.patch_stride = patch_stride
+
+    def run(images):
+      reconstructions = generator(images, training=False)[0]
+      return (score_batch(images, reconstructions, kind, patch_size,
+                          patch_stride), reconstructions)
+
+    super().__init__(generator, batch_size, kind, run, jit_compile)
+
   def scores_and_reconstructions(
       self, images: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    # (The classifier's Scorer has no reconstructions.)
     """Scores (N,) and reconstructions (N, H, W, C) of `images`."""
     def fn(batch):
       scores, reconstructions = self._run(batch)
@@ -103,30 +114,32 @@ class Scorer:
     return scores, reconstructions
 
 
-class ClassifierScorer(Scorer):
-  """A Scorer whose score is the classifier's anomaly logit.
+class LogitScorer(_BatchedScorer):
+  """Scores by a logit for "anomaly": the classifier's (kind
+  CLASSIFIER_SCORE) or the encoder head's of a GAN trained with
+  --encoder_head (kind HEAD_SCORE, from `models.generator_with_head`).
 
   Args:
-    classifier: a trained `models.build_classifier` model.
+    model: a `models.build_classifier` model, or a generator with its head.
     batch_size: images per compiled call; the last batch is padded.
   """
 
-  def __init__(self, classifier: keras.Model, batch_size: int = 256,
-               jit_compile: bool = False):
-    # pylint: disable=super-init-not-called
-    self.generator = classifier  # what `_batches` checks shapes against
-    self.batch_size = batch_size
-    self.kind = CLASSIFIER_SCORE
+  def __init__(self, model: keras.Model, batch_size: int = 256,
+               kind: str = CLASSIFIER_SCORE, jit_compile: bool = False):
+    if kind not in (CLASSIFIER_SCORE, HEAD_SCORE):
+      raise ConfigError(f'Unknown logit score {kind!r}; choose '
+                        f'{CLASSIFIER_SCORE} or {HEAD_SCORE}.')
 
     def run(images):
-      return (classifier(images, training=False)[:, 0],)
+      outputs = model(images, training=False)
+      logits = outputs[-1] if kind == HEAD_SCORE else outputs
+      return (logits[:, 0],)
 
-    self._run = tf.function(run, jit_compile=jit_compile,
-                            reduce_retracing=True, autograph=False)
+    super().__init__(model, batch_size, kind, run, jit_compile)
 
   def scores_and_reconstructions(self, images):
-    raise ConfigError('A classifier has no reconstructions or error maps; '
-                      'use scores().')
+    raise ConfigError(f'The {self.kind!r} score has no reconstructions or '
+                      'error maps; use scores().')
 
 
 def weights_are_finite(model: keras.Model) -> bool:
@@ -143,8 +156,10 @@ class KindScorers:
   the model (snapshots) need no retracing.
 
   Args:
-    model: the generator to score with, or for `config.model.kind ==
-      'classifier'` the classifier (whose one kind is CLASSIFIER_SCORE).
+    model: the generator to score with (with --encoder_head, the
+      generator with its head, which adds the kind HEAD_SCORE), or for
+      `config.model.kind == 'classifier'` the classifier (whose one kind is
+      CLASSIFIER_SCORE).
     config: gives the model kind, the inference batch size, the main score
       and the patch score's patch.
     kinds: a generator's score kinds, see `score_batch`.
@@ -154,7 +169,7 @@ class KindScorers:
                kinds: Sequence[str] = SCORES):
     if config.model.kind == 'classifier':
       self.main = CLASSIFIER_SCORE
-      self.by_kind = {CLASSIFIER_SCORE: ClassifierScorer(
+      self.by_kind = {CLASSIFIER_SCORE: LogitScorer(
           model, config.eval.batch_size)}
       return
     self.main = config.eval.score
@@ -162,6 +177,9 @@ class KindScorers:
                                  config.train.patch_size,
                                  config.train.patch_stride)
                     for kind in kinds}
+    if config.model.encoder_head:
+      self.by_kind[HEAD_SCORE] = LogitScorer(model, config.eval.batch_size,
+                                             HEAD_SCORE)
 
   def score_split(self, images: np.ndarray,
                   known: Optional[Mapping[str, np.ndarray]] = None

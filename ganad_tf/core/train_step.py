@@ -10,6 +10,8 @@ same batch come first):
                   D_normal  LSGAN on (x, G(x))                (Eq. 1)
   anomaly group   G         w_abc abc + w_anomaly_adv anomaly_adv  (Eq. 8, 7)
                   D_anomaly LSGAN on (x, G(x))                (Eq. 1)
+  either group    head      BCE of head(latent), label = the group
+                            (--encoder_head; latent detached)
 
 (--disc_loss=bce, --detach_patch_loss and --abc_reduction=batch switch to
 the readings of the authors' later code.)
@@ -45,6 +47,8 @@ from ganad_tf.core.optimizer import Adam
 NORMAL_REPORTED = config_lib.NORMAL_WEIGHTS + ('d_normal', 'g_normal')
 ANOMALY_REPORTED = config_lib.ANOMALY_WEIGHTS + ('d_anomaly', 'g_anomaly')
 REPORTED_NAMES = NORMAL_REPORTED + ANOMALY_REPORTED
+# With --encoder_head, each group also reports the head's BCE on its batch.
+HEAD_REPORTED = ('head_normal', 'head_anomaly')
 NORMAL_GROUP, ANOMALY_GROUP = 0, 1
 # Sub-seeds of a step's seed, so that each random choice is independent.
 _GROUP_DRAW, _AUGMENT_DRAW = 0, 1
@@ -78,6 +82,7 @@ class StepSpec:
   disc_loss: str
   detach_patch_loss: bool
   abc_reduction: str
+  encoder_head: bool
 
   @classmethod
   def from_config(cls, config: CoreConfig, image_shape: Sequence[int],
@@ -99,7 +104,8 @@ class StepSpec:
         generator_optimizers=train.generator_optimizers,
         latent_target=train.latent_target, disc_steps=train.disc_steps,
         disc_loss=train.disc_loss, detach_patch_loss=train.detach_patch_loss,
-        abc_reduction=train.abc_reduction)
+        abc_reduction=train.abc_reduction,
+        encoder_head=config.model.encoder_head)
 
   def uses(self, loss: str) -> bool:
     return loss in self.losses_on
@@ -112,12 +118,26 @@ class StepSpec:
   def replica_batch(self) -> int:
     return self.batch_size // self.num_replicas
 
+  @property
+  def group_reported(self) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """The names each group's steps report, normal group first."""
+    if not self.encoder_head:
+      return NORMAL_REPORTED, ANOMALY_REPORTED
+    return (NORMAL_REPORTED + HEAD_REPORTED[:1],
+            ANOMALY_REPORTED + HEAD_REPORTED[1:])
+
+  @property
+  def reported_names(self) -> Tuple[str, ...]:
+    """The loss vector every step returns (a group's unused names 0)."""
+    return sum(self.group_reported, ())
+
 
 class Networks(NamedTuple):
   generator: keras.Model
   encoder: keras.Model  # G_E, shares G's weights
   disc_normal: keras.Model
   disc_anomaly: keras.Model
+  head: Optional[keras.Model] = None  # --encoder_head
 
   def discriminator_for(self, group: int) -> keras.Model:
     return self.disc_normal if group == NORMAL_GROUP else self.disc_anomaly
@@ -129,6 +149,7 @@ class Optimizers(NamedTuple):
   disc_anomaly: Adam
   # G in the anomaly group with generator_optimizers='per_group'.
   generator_anomaly: Optional[Adam] = None
+  head: Optional[Adam] = None  # --encoder_head
 
   def generator_for(self, group: int) -> Adam:
     if group == ANOMALY_GROUP and self.generator_anomaly is not None:
@@ -227,13 +248,14 @@ def normal_group_losses(networks: Networks, spec: StepSpec, run: RunState,
                                images, reconstructions, 1.0, spec)
                if spec.uses('adv') else None)
   values['g_normal'] = weighted_total(run, values, config_lib.NORMAL_WEIGHTS)
+  add_head_loss(values, networks, spec, latent, NORMAL_GROUP)
   return values, values['g_normal'], disc_loss
 
 
 def anomaly_group_losses(networks: Networks, spec: StepSpec, run: RunState,
                          images):
   """Anomaly group: (loss values, G's weighted total, D_anomaly's loss)."""
-  reconstructions, _ = networks.generator(images, training=True)
+  reconstructions, latent = networks.generator(images, training=True)
   values = {}
   if spec.uses('abc'):
     values['abc'] = losses.abc_loss(images, reconstructions,
@@ -244,15 +266,25 @@ def anomaly_group_losses(networks: Networks, spec: StepSpec, run: RunState,
                                0.0, spec)
                if spec.uses('anomaly_adv') else None)
   values['g_anomaly'] = weighted_total(run, values, config_lib.ANOMALY_WEIGHTS)
+  add_head_loss(values, networks, spec, latent, ANOMALY_GROUP)
   return values, values['g_anomaly'], disc_loss
+
+
+def add_head_loss(values: Dict[str, tf.Tensor], networks: Networks,
+                  spec: StepSpec, latent, group: int):
+  """With --encoder_head, puts the head's BCE on the group's batch (label:
+  the group) in `values`. The latent is detached: no gradient reaches G."""
+  if spec.encoder_head:
+    logits = networks.head(tf.stop_gradient(latent), training=True)
+    values[HEAD_REPORTED[group]] = losses.head_loss(logits, float(group))
 
 
 def group_gradients(networks: Networks, spec: StepSpec, run: RunState,
                     images, group: int):
   """Loss vector and the gradients of G and of the group's D on `images`.
 
-  G's gradient is that of G's weighted total only; D's loss is a separate
-  gradient, so it never reaches G's variables.
+  G's gradient is that of G's weighted total only; D's loss (and the
+  head's) is a separate gradient, so it never reaches G's variables.
   """
   group_losses = (normal_group_losses if group == NORMAL_GROUP else
                   anomaly_group_losses)
@@ -262,9 +294,13 @@ def group_gradients(networks: Networks, spec: StepSpec, run: RunState,
   gen_grads = tape.gradient(gen_loss, networks.generator.trainable_variables)
   disc_grads = (tape.gradient(disc_loss, disc.trainable_variables)
                 if disc_loss is not None else [])
+  head_grads = (tape.gradient(values[HEAD_REPORTED[group]],
+                              networks.head.trainable_variables)
+                if spec.encoder_head else [])
   del tape
-  vector = tf.stack([values.get(n, tf.constant(0.0)) for n in REPORTED_NAMES])
-  return vector, gen_grads, disc_grads
+  vector = tf.stack([values.get(n, tf.constant(0.0))
+                     for n in spec.reported_names])
+  return vector, gen_grads, disc_grads, head_grads
 
 
 def disc_only_gradients(networks: Networks, spec: StepSpec, images,
@@ -390,11 +426,14 @@ def extra_disc_step(networks: Networks, optimizers: Optimizers,
 
 
 def apply_group_update(optimizers: Optimizers, run: RunState, group: int,
-                       gen_grads, disc_grads):
-  """Applies G's and the group's D's gradients and advances the counters."""
+                       gen_grads, disc_grads, head_grads):
+  """Applies G's, the group's D's and the head's gradients and advances
+  the counters."""
   ops = [optimizers.generator_for(group).apply(gen_grads)]
   if disc_grads:
     ops.append(optimizers.discriminator_for(group).apply(disc_grads))
+  if head_grads:
+    ops.append(optimizers.head.apply(head_grads))
   with tf.control_dependencies(ops):
     return tf.group(run.group_batches.scatter_nd_add([[group]], [1]),
                     run.step.assign_add(1))
@@ -406,7 +445,7 @@ def group_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
   gradients averaged over replicas, and the update if all is finite.
 
   Returns:
-    (loss vector in REPORTED_NAMES order, finite flag).
+    (loss vector in spec.reported_names order, finite flag).
   """
   batch = next_batch(images, group, spec, run, step_seed)
   extra_finite = tf.constant(True)
@@ -418,12 +457,13 @@ def group_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
     per_replica = strategy.run(
         lambda b: group_gradients(networks, spec, run, replica_slice(b, spec),
                                   group), args=(batch,))
-  vector, gen_grads, disc_grads = mean_over_replicas(strategy, spec,
-                                                     per_replica)
-  finite = tf.logical_and(
-      extra_finite, all_finite(vector, list(gen_grads) + list(disc_grads)))
+  vector, gen_grads, disc_grads, head_grads = mean_over_replicas(
+      strategy, spec, per_replica)
+  finite = tf.logical_and(extra_finite, all_finite(
+      vector, list(gen_grads) + list(disc_grads) + list(head_grads)))
   tf.cond(finite, lambda: apply_group_update(optimizers, run, group,
-                                             gen_grads, disc_grads),
+                                             gen_grads, disc_grads,
+                                             head_grads),
           tf.no_op)
   return vector, finite
 
@@ -434,9 +474,9 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
   """One training step. Call in cross-replica context (inside tf.function).
 
   Returns:
-    (loss vector in REPORTED_NAMES order, finite flag, is_normal flag). When not
-    finite, no weight, optimizer state or counter changed (except, with
-    disc_steps > 1, D updates of the extra D steps before the bad one).
+    (loss vector in spec.reported_names order, finite flag, is_normal flag).
+    When not finite, no weight, optimizer state or counter changed (except,
+    with disc_steps > 1, D updates of the extra D steps before the bad one).
   """
   strategy = strategy or tf.distribute.get_strategy()
   step_seed, is_normal = draw_group(run)
@@ -499,8 +539,8 @@ def train_loop(networks: Networks, optimizers: Optimizers, spec: StepSpec,
                strategy: Optional[tf.distribute.Strategy] = None
                ) -> Dict[str, tf.Tensor]:
   """Runs up to num_steps GAN steps in the graph (see `run_steps`); the
-  loss vector is in REPORTED_NAMES order."""
+  loss vector is in spec.reported_names order."""
   return run_steps(
       lambda: train_step(networks, optimizers, spec, run, normal_images,
                          anomaly_images, strategy),
-      run, num_steps, len(REPORTED_NAMES))
+      run, num_steps, len(spec.reported_names))

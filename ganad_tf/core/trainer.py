@@ -34,8 +34,7 @@ from ganad_tf.core.config import WEIGHT_NAMES, CoreConfig, TrainConfig
 from ganad_tf.errors import ConfigError, DatasetError, NonFiniteLossError
 from ganad_tf.core.optimizer import Adam
 from ganad_tf.progress import ProgressLogger
-from ganad_tf.core.train_step import (ANOMALY_REPORTED, NORMAL_REPORTED,
-                                      REPORTED_NAMES, StepSpec)
+from ganad_tf.core.train_step import StepSpec
 
 logger = logging.getLogger('ganad_tf')
 
@@ -101,16 +100,19 @@ def structure_key(config: CoreConfig, image_shape: Sequence[int],
 
 class GanGraph:
   """The paper's networks (G, D_normal, D_anomaly), one Adam each (two for
-  G with generator_optimizers='per_group') and the compiled GAN loop."""
-
-  reported_names = REPORTED_NAMES
-  group_reported = (NORMAL_REPORTED, ANOMALY_REPORTED)
+  G with generator_optimizers='per_group'), with --encoder_head the head
+  and its Adam, and the compiled GAN loop."""
 
   def __init__(self, spec: StepSpec, model_config, learning_rate: float,
                run: train_step.RunState, strategy: tf.distribute.Strategy):
     self.spec = spec
+    self.reported_names = spec.reported_names
+    self.group_reported = spec.group_reported
     shape, cfg = spec.image_shape, model_config
     generator = models.build_generator(shape, cfg.base_channels, cfg.norm)
+    head = (models.build_encoder_head(generator.output_shape[1][1:],
+                                      cfg.base_channels)
+            if spec.encoder_head else None)
     self.networks = train_step.Networks(
         generator=generator, encoder=models.latent_encoder(generator),
         disc_normal=models.build_discriminator(
@@ -118,7 +120,8 @@ class GanGraph:
             name='disc_normal'),
         disc_anomaly=models.build_discriminator(
             shape, cfg.base_channels, cfg.norm, cfg.disc_final_channels,
-            name='disc_anomaly'))
+            name='disc_anomaly'),
+        head=head)
     adam = _adam_factory(spec, learning_rate)
     per_group = spec.generator_optimizers == 'per_group'
     self.optimizers = train_step.Optimizers(
@@ -126,7 +129,11 @@ class GanGraph:
         disc_normal=adam('disc_normal', self.networks.disc_normal),
         disc_anomaly=adam('disc_anomaly', self.networks.disc_anomaly),
         generator_anomaly=(adam('generator_anomaly', generator)
-                           if per_group else None))
+                           if per_group else None),
+        head=adam('encoder_head', head) if head is not None else None)
+    # G and the head as one model, which the scorers and snapshots use.
+    self._scoring_model = (models.generator_with_head(generator, head)
+                           if head is not None else generator)
     # Checkpoint names: older checkpoints are read by these names.
     self.tracked = dict(
         generator=generator, disc_normal=self.networks.disc_normal,
@@ -136,6 +143,9 @@ class GanGraph:
         disc_anomaly_optimizer=self.optimizers.disc_anomaly)
     if per_group:
       self.tracked['gen_anomaly_optimizer'] = self.optimizers.generator_anomaly
+    if head is not None:
+      self.tracked.update(encoder_head=head,
+                          encoder_head_optimizer=self.optimizers.head)
     networks, optimizers = self.networks, self.optimizers
 
     def loop(num_steps, normal_images, anomaly_images):
@@ -149,8 +159,8 @@ class GanGraph:
   @property
   def models(self) -> Tuple[keras.Model, ...]:
     """The networks a run starts from fresh weights."""
-    return (self.networks.generator, self.networks.disc_normal,
-            self.networks.disc_anomaly)
+    return tuple(m for m in self.networks[:1] + self.networks[2:]
+                 if m is not None)
 
   @property
   def all_optimizers(self) -> List[Adam]:
@@ -158,7 +168,8 @@ class GanGraph:
 
   @property
   def scoring_model(self) -> keras.Model:
-    return self.networks.generator
+    """G, or with --encoder_head G and the head (`generator_with_head`)."""
+    return self._scoring_model
 
   @property
   def needs_anomalies(self) -> bool:
@@ -177,6 +188,9 @@ class GanGraph:
     if self.spec.uses('adv') or self.spec.uses('anomaly_adv'):
       counts['discriminator_params'] = models.count_trainable_params(
           self.networks.disc_normal)
+    if self.networks.head is not None:
+      counts['encoder_head_params'] = models.count_trainable_params(
+          self.networks.head)
     return counts
 
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Issue 21, stage 3: each reading of the authors' later code alone, all of
-# them ('authors'), and the two baselines, on the CPU-hour preset, scored on
+# them ('authors'), the encoder head, and the two baselines, on the CPU-hour preset, scored on
 # validation data only (10% of each training class). Fashion-MNIST
 # Pullover, Coat, Shirt and CIFAR-10 (JPEG copy) bird, cat.
 # Resumable: rerun to continue; finished (setting, class) runs are skipped.
@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 CIFAR=${CIFAR:-/tmp/cifar}
 [ -d "$CIFAR/cifar-10-batches-py" ] || python ../shared/data/cifar10-jpeg/build.py "$CIFAR"
-SETTINGS=base,bce_disc,adam_beta1_0.5,constant_lr,normal_init,detached_patch,authors_flips,proportional_groups,abc_batch,authors,classifier,autoencoder
+SETTINGS=base,bce_disc,adam_beta1_0.5,constant_lr,normal_init,detached_patch,authors_flips,proportional_groups,abc_batch,authors,encoder_head,classifier,autoencoder
 study() {  # name dataset data_dir classes
   python -m experiments.study --dataset="$2" --data_dir="$3" \
       --normal_classes="$4" --validation_fraction=0.1 \
