@@ -1,7 +1,8 @@
 #!/bin/bash
 # Issue 21, stage 3: each reading of the authors' later code alone, all of
-# them ('authors'), the encoder head, and the two baselines, on the CPU-hour preset, scored on
-# validation data only (10% of each training class). Fashion-MNIST
+# them ('authors'), their classifier head on G's latent code
+# ('encoder_head'), and the two baselines, on the CPU-hour preset, scored
+# on validation data only (10% of each training class). Fashion-MNIST
 # Pullover, Coat, Shirt and CIFAR-10 (JPEG copy) bird, cat.
 # Resumable: rerun to continue; finished (setting, class) runs are skipped.
 set -euo pipefail
