@@ -388,3 +388,26 @@ def test_predict_and_evaluate_scores_each_image_once(detector, trained,
     assert rows[name]['decision'] == (rows[name]['score'] >=
                                       detector.threshold)
   assert len(os.listdir(tmp_path / 'out' / 'overlays')) == len(rows)
+
+
+@pytest.mark.slow
+def test_the_comparison_table_reads_a_trained_detector(detector, trained,
+                                                       synth_dir, tmp_path):
+  import shutil
+  from ganad_tf.inspection import comparison
+  model_dir, results, _ = trained
+  _, evaluation = workflow.predict_and_evaluate(
+      detector, synth_dir, str(tmp_path / 'out'), overlays=False)
+  runs = tmp_path / 'runs'
+  shutil.copytree(model_dir, runs / 'gan',
+                  ignore=shutil.ignore_patterns('runs', 'saved_model'))
+  io_utils.write_json(str(runs / 'gan' / workflow.EVALUATION_FILE),
+                      evaluation)
+  lines = comparison.compare_detectors(str(runs)).splitlines()
+  flagged = evaluation['true_positives'] + evaluation['false_positives']
+  assert lines[2].startswith(
+      f"| GAN (the paper's method) | {results['validation']['auroc']:.2f} | "
+      f"{evaluation['auroc']:.2f} | {evaluation['precision']:.3f} | "
+      f"{evaluation['recall']:.3f} | {evaluation['f1']:.3f} | {flagged}/"
+      f"{sum(COUNTS.values())} | ")
+  assert 'Test AUROC per defect kind' in '\n'.join(lines)

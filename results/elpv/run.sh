@@ -23,4 +23,4 @@ for model in "${@:-gan classifier autoencoder}"; do
         "results/elpv/$m/"
   done
 done
-python results/inspection_table.py results/elpv
+python -m experiments.compare_detectors --runs_dir=results/elpv

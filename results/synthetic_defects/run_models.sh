@@ -30,4 +30,4 @@ for m in "${@:-gan classifier autoencoder}"; do
         results/synthetic_defects/$model/
   done
 done
-python results/inspection_table.py results/synthetic_defects
+python -m experiments.compare_detectors --runs_dir=results/synthetic_defects
