@@ -161,8 +161,56 @@ def test_benchmark_records_the_head_score(tmp_path):
     assert saved['test_scores_head'].shape == saved['scores'].shape
 
 
-def test_a_detector_refuses_the_head_with_advice():
+def test_score_head_needs_the_head():
+  with pytest.raises(ConfigError, match='--encoder_head'):
+    config_lib.replace(BenchmarkConfig(), eval={'score': 'head'}).validate()
+  config_lib.replace(_config(), eval={'score': 'head'}).validate()
+
+
+@pytest.mark.slow
+def test_a_detector_scores_by_the_head_and_round_trips(tmp_path):
+  import tensorflow as tf  # pylint: disable=redefined-outer-name,reimported
+  from ganad_tf.data import folder_data
+  from ganad_tf.data.synthetic.config import SyntheticConfig
+  from ganad_tf.data.synthetic.writer import generate_dataset
+  from ganad_tf.inspection import workflow
   from ganad_tf.inspection.config import InspectionConfig
-  config = config_lib.replace(InspectionConfig(), model={'encoder_head': True})
-  with pytest.raises(ConfigError, match='--model=classifier'):
-    config.validate()
+  from ganad_tf.inspection.detector import Detector
+  from ganad_tf.inspection.settings import DetectorSettings
+  data_dir = str(tmp_path / 'data')
+  generate_dataset(data_dir, SyntheticConfig(
+      width=128, height=128,
+      counts={'normal': 8, 'scratch': 2, 'stamped': 2, 'stain': 2},
+      seed=2))
+  config = config_lib.replace(
+      InspectionConfig(), model={'encoder_head': True},
+      eval={'score': 'head'}, data={'image_size': 32},
+      train={'epochs': 1, 'batch_size': 8, 'learning_rate': 1e-3,
+             'steps_per_execution': 16, 'log_every_secs': 1000})
+  model_dir = str(tmp_path / 'model')
+  results = workflow.train_folder(
+      data_dir, model_dir, config, DetectorSettings(tile_size=64),
+      baseline=False)
+  assert results['training']['parameters']['encoder_head_params'] == 65_665
+  detector = Detector.load(model_dir)
+  assert detector.config.eval.score == 'head'
+  data = folder_data.load_folder(data_dir)
+  scores = detector.score(data.images)
+  trained = Detector.load(model_dir)  # a second load: the same numbers
+  np.testing.assert_array_equal(scores, trained.score(data.images))
+  # The score is the largest tile logit of the head; the heat map G's error.
+  from ganad_tf.inspection import tiles
+  from ganad_tf.pixels import to_model_range
+  model_input = tiles.tiles_for_model(
+      to_model_range(tf.constant(data.images[:3], tf.float32)), detector.grid,
+      32, detector.settings.center_tiles)
+  logits = detector.model(model_input)[2].numpy().reshape(3, -1)
+  np.testing.assert_allclose(scores[:3], logits.max(axis=1), rtol=1e-4,
+                             atol=1e-5)
+  prediction = detector.predict(data.images[:2], with_maps=True)
+  assert prediction.error_maps.shape == (2, 128, 128)
+  assert prediction.error_maps.min() >= 0
+  served = tf.saved_model.load(os.path.join(model_dir, 'saved_model'))
+  out = served.signatures['serving_default'](
+      images=tf.constant(data.images[:4]))
+  np.testing.assert_allclose(out['score'].numpy(), scores[:4], rtol=1e-5)

@@ -37,6 +37,8 @@ MODEL_KINDS = ('gan', 'classifier', 'autoencoder')
 CLASSIFIER_SCORE = 'logit'
 # The score of a GAN trained with --encoder_head: the head's logit.
 HEAD_SCORE = 'head'
+# What --score may name: a reconstruction score, or the head's.
+EVAL_SCORES = SCORES + (HEAD_SCORE,)
 
 
 def option(default, help_text: str,
@@ -398,17 +400,19 @@ class EvalConfig:
   """How test images are scored.
 
   Attributes:
-    score: 'l1' (paper: mean absolute reconstruction error), 'l2', or
-      'patch' (worst patch's mean absolute error).
+    score: 'l1' (paper: mean absolute reconstruction error), 'l2',
+      'patch' (worst patch's mean absolute error), or with
+      model.encoder_head 'head' (the head's logit; heat maps stay G's
+      reconstruction error).
     batch_size: images per inference call.
   """
-  score: str = option('l1', 'Anomaly score: l1 (paper), l2 or patch.',
-                      choices=SCORES)
+  score: str = option('l1', 'Anomaly score: l1 (paper), l2, patch, or '
+                      'head (with --encoder_head).', choices=EVAL_SCORES)
   batch_size: int = option(500, 'Images per inference call.',
                            flag='eval_batch_size')
 
   def validate(self):
-    check_choice('score', self.score, SCORES)
+    check_choice('score', self.score, EVAL_SCORES)
     if self.batch_size < 1:
       raise ConfigError('eval batch_size must be >= 1.')
 
@@ -497,6 +501,11 @@ class CoreConfig:
           '--encoder_head learns normal against anomaly, but the anomaly '
           'loss group is off (w_abc and w_anomaly_adv are 0), so it would '
           'never see an anomaly; turn one of them on or drop --encoder_head.')
+    scoring = getattr(self, 'eval', None)
+    if (scoring is not None and scoring.score == HEAD_SCORE and
+        not self.model.encoder_head):
+      raise ConfigError('--score=head scores by the encoder head; train it '
+                        'with --encoder_head, or choose l1, l2 or patch.')
 
   @classmethod
   def sections(cls) -> Dict[str, type]:

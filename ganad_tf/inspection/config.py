@@ -5,13 +5,12 @@ and what a saved detector stores in detector.json.
 """
 
 import dataclasses
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 from ganad_tf.core.config import (CoreConfig, EvalConfig, check_image_size,
                                   check_sampling, option,
                                   sampling_seed_option)
 from ganad_tf.data import registry
-from ganad_tf.errors import ConfigError
 
 # Fields of the data section that detectors saved before the benchmark and
 # inspection configs were split still carry; they never affected a detector.
@@ -56,14 +55,6 @@ class InspectionConfig(CoreConfig):
   """
   data: InspectionData = dataclasses.field(default_factory=InspectionData)
   eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)
-
-  def validate(self, image_size: Optional[int] = None):
-    super().validate(image_size)
-    if self.model.encoder_head:
-      raise ConfigError(
-          '--encoder_head is a benchmark and study option for now: a '
-          'detector cannot save or score with the head yet. Train the '
-          'supervised baseline instead (--model=classifier).')
 
   def fingerprint_values(self) -> Dict[str, Any]:
     """With the data fields the config had before the split, at the values

@@ -101,7 +101,8 @@ class Detector:
 
   @property
   def generator(self) -> Optional[keras.Model]:
-    """G (None for a classifier, or before training)."""
+    """G (with --encoder_head, G and its head; None for a classifier, or
+    before training)."""
     return None if self.config.model.kind == 'classifier' else self.model
 
   @property
@@ -228,7 +229,7 @@ class Detector:
       trainer.fit(normal_tiles, normal_tiles[:0],
                   run_dir=_sub(run_dir, 'selection'), config=config,
                   log_prefix='tile selection ')
-      module = self._make_module(trainer.generator, config.model.kind)
+      module = self._make_module(trainer.generator, config)
       return inference.run_batched(module, train.images[image_ids],
                                    self._images_per_call(),
                                    ('tile_scores',))['tile_scores']
@@ -259,12 +260,16 @@ class Detector:
   # ----------------------------------------------------------- inference --
 
   def _make_module(self, model: keras.Model,
-                   kind: Optional[str] = None) -> inference.InferenceModule:
+                   config: Optional[InspectionConfig] = None
+                   ) -> inference.InferenceModule:
+    """The inference graph of `model`, trained with `config` (by default
+    the detector's own)."""
+    config = config or self.config
     return inference.InferenceModule(
         model, self.image_shape, self.grid, self.input_size,
-        self.config.eval.score, self.config.train.patch_size,
-        self.config.train.patch_stride, self.settings.stitch, self.threshold,
-        self.settings.center_tiles, kind or self.config.model.kind)
+        config.eval.score, config.train.patch_size, config.train.patch_stride,
+        self.settings.stitch, self.threshold, self.settings.center_tiles,
+        config.model.kind)
 
   def _set_model(self, model: keras.Model):
     self.model = model

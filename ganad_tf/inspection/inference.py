@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganad_tf.core import scoring
+from ganad_tf.core.config import HEAD_SCORE
 from ganad_tf.pixels import to_model_range
 from ganad_tf.inspection import tiles
 from ganad_tf.progress import ProgressLogger
@@ -70,9 +71,12 @@ class InferenceModule(tf.Module):
       tile_maps = tf.sigmoid(logits)[:, None, None] * tf.ones(
           [self._input_size, self._input_size])
     else:
-      reconstructions, _ = self.model(tiles_in, training=False)
-      flat_scores = scoring.score_batch(tiles_in, reconstructions,
-                                        self._score_kind, *self._patch)
+      # G: (reconstruction, latent); with --encoder_head also the logit.
+      outputs = self.model(tiles_in, training=False)
+      reconstructions = outputs[0]
+      flat_scores = (outputs[-1][:, 0] if self._score_kind == HEAD_SCORE else
+                     scoring.score_batch(tiles_in, reconstructions,
+                                         self._score_kind, *self._patch))
       tile_maps = scoring.error_map(tiles_in, reconstructions)
     tile_scores = tf.reshape(flat_scores, [-1, self._grid.num_tiles])
     score = tf.reduce_max(tile_scores, axis=1)
