@@ -11,4 +11,5 @@
   overlays.py        heat-map overlays on the photos
   workflow.py        train_folder and predict_files (the two commands)
   detector.py        Detector: the object that ties these together
+  comparison.py      the Table 4 of a data set's detectors (GAN, baselines)
 """

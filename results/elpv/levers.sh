@@ -2,6 +2,7 @@
 # Issue 22, item 3 on ELPV: the GAN's levers, judged on the validation
 # split only (train_folder never reads test/). Each variant is run.sh's
 # flags plus one change; results.json holds validation and train AUROC.
+# Usage: bash results/elpv/levers.sh [variant ...]  (default: all of them)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${DATA:-/tmp/elpv}
@@ -9,8 +10,10 @@ OUT=${OUT:-runs/elpv_levers}
 FLAGS=(--resize_to=96x96 --image_size=96 --batch_size=16 --epochs=60
        --learning_rate=1e-3 --lr_decay_epochs=20 --noexport --nobaseline
        --data_dir="$DATA/train")
+ONLY=" $* "
 variant() {  # name extra flags...
   local name=$1; shift
+  [ "$ONLY" = "  " ] || [[ "$ONLY" == *" $name "* ]] || return 0
   python -m experiments.train_folder --output_dir="$OUT/$name" "${FLAGS[@]}" "$@"
   mkdir -p "results/elpv/levers/$name"
   cp "$OUT/$name/results.json" "results/elpv/levers/$name/"
@@ -19,3 +22,8 @@ variant() {  # name extra flags...
 variant all_normals --normal_ratio=3
 # The readings of the authors' later code.
 variant authors --flagfile=experiments/presets/authors.cfg
+# The authors' classifier head on G's latent code (G trains as without
+# it), scoring by the head's logit; the heat map stays G's error.
+variant encoder_head --encoder_head --score=head
+# The paper's defect input size, 128x128 (run.sh uses 96x96).
+variant input_128 --resize_to=128x128 --image_size=128
