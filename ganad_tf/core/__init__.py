@@ -2,7 +2,8 @@
 
   config.py      CoreConfig (model, loss weights, schedule) and EvalConfig;
                  the one list of loss names; run fingerprints
-  models.py      G (U-Net autoencoder) and D (PatchGAN) builders
+  models.py      G (U-Net autoencoder), D (PatchGAN), the classifier
+                 baseline and the encoder head: builders
   losses.py      the paper's losses as pure functions
   train_step.py  one training step, top to bottom, and the in-graph loop
   optimizer.py   Adam as one fused kernel per variable
