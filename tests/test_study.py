@@ -119,8 +119,40 @@ def test_table_states_the_seed_noise():
   assert ('the mean validation AUROC spans 2.00 points (85.00 to 87.00); '
           'per class, max - min: Pullover 1.00, Shirt 3.00.'
           ) in study.format_table(results)
+  # epochs_x2 with another seed is a seed row of epochs_x2.
+  assert ('Seed noise (2 seeds of epochs_x2: epochs_x2, seed_1+epochs_x2): '
+          'the mean validation AUROC spans 0.00 points') in (
+              study.format_table(results))
   results['rows'] = results['rows'][::2]  # base and epochs_x2
   assert 'Seed noise' not in study.format_table(results)
+
+
+def test_table_gives_each_scores_mean_and_the_heads_seed_noise():
+  def row(setting, l1, head):
+    return {'setting': setting, 'changes': {}, 'minutes': 1.0, 'score': 'l1',
+            'validation_auroc': {c: {'l1': l1[i], 'l2': l1[i],
+                                     'patch': l1[i], 'head': head[i]}
+                                 for i, c in enumerate(('2', '6'))},
+            'test_auroc': {c: {} for c in ('2', '6')}}
+  results = {'class_names': {'2': 'Pullover', '6': 'Shirt'}, 'rows': [
+      row('encoder_head', (90.0, 80.0), (95.0, 85.0)),
+      row('encoder_head+seed_1', (90.0, 82.0), (94.0, 85.0))]}
+  table = study.format_table(results)
+  # Means: l1 85.00 (the row's own score, bold) and 86.00; head 90.00 and
+  # 89.50.
+  assert ('| encoder_head | **85.00** | 85.00 | 85.00 | 90.00 |  |'
+          in table)
+  assert ('Seed noise (2 seeds of encoder_head: encoder_head, '
+          'encoder_head+seed_1): the mean validation AUROC spans 1.00 '
+          'points (85.00 to 86.00); per class, max - min: Pullover 0.00, '
+          'Shirt 2.00.') in table
+  assert ('Seed noise (2 seeds of encoder_head, score head: encoder_head, '
+          'encoder_head+seed_1): the mean validation AUROC spans 0.50 '
+          'points (89.50 to 90.00); per class, max - min: Pullover 1.00, '
+          'Shirt 0.00.') in table
+  assert study.seed_family('seed_2') == 'base'
+  assert study.seed_family('detached_patch+encoder_head+seed_2') == (
+      'detached_patch+encoder_head')
 
 
 

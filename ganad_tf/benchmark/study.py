@@ -171,6 +171,10 @@ def _mean_or_na(values: Sequence[Optional[float]]) -> str:
   return 'n/a' if None in values else f'{np.mean(values):.2f}'
 
 
+# Every score a study row may have, in table order.
+ALL_SCORES = SCORES + (config_lib.HEAD_SCORE, config_lib.CLASSIFIER_SCORE)
+
+
 def format_table(results: Dict[str, Any]) -> str:
   """One row per setting: validation AUROC per class and score, mean."""
   classes = list(results['class_names'])
@@ -189,8 +193,7 @@ def format_table(results: Dict[str, Any]) -> str:
            '|---|' + '---:|' * (len(classes) + 4)]
   for row in results['rows']:
     main = row.get('score', 'l1')  # rows written before it was recorded
-    kinds = [kind for kind in SCORES + (config_lib.HEAD_SCORE,
-                                        config_lib.CLASSIFIER_SCORE)
+    kinds = [kind for kind in ALL_SCORES
              if kind in row['validation_auroc'][classes[0]]]
     cells = [' / '.join(f'{row["validation_auroc"][c][s]:.2f}'
                         for s in kinds) for c in classes]
@@ -201,29 +204,61 @@ def format_table(results: Dict[str, Any]) -> str:
         f'{_mean_or_na([train.get(c) for c in classes])} | '
         f'{_mean_or_na([row["test_auroc"][c].get(main) for c in classes])} | '
         f'{row["minutes"]:.1f} |')
+  lines += ['', 'Mean validation AUROC over the classes by score (the '
+            'row\'s own score in bold):', '',
+            '| setting | ' + ' | '.join(ALL_SCORES) + ' |',
+            '|---|' + '---:|' * len(ALL_SCORES)]
+  for row in results['rows']:
+    main = row.get('score', 'l1')
+    cells = []
+    for kind in ALL_SCORES:
+      values = [row['validation_auroc'][c].get(kind) for c in classes]
+      cell = '' if None in values else f'{np.mean(values):.2f}'
+      cells.append(f'**{cell}**' if cell and kind == main else cell)
+    lines.append(f'| {row["setting"]} | ' + ' | '.join(cells) + ' |')
   noise = seed_noise(results)
   if noise:
     lines += ['', noise]
   return '\n'.join(lines) + '\n'
 
 
+def seed_family(setting: str) -> str:
+  """The setting a row repeats with another seed: 'seed_1' -> 'base',
+  'encoder_head+seed_2' -> 'encoder_head'."""
+  parts = [part for part in setting.split('+')
+           if not re.fullmatch(r'seed_\d+', part)]
+  return '+'.join(parts) or 'base'
+
+
 def seed_noise(results: Dict[str, Any]) -> Optional[str]:
-  """How far the base moves with only its seed changed (mean L1 validation
-  AUROC), or None without seed rows: a setting that moves less than this
+  """How far each setting run with several seeds moves with the seed alone
+  (its score's mean validation AUROC; also the head's, where trained), or
+  None without such rows: a setting that moves less than the base's span
   is not distinguishable from noise."""
-  rows = [row for row in results['rows']
-          if row['setting'] == 'base' or
-          re.fullmatch(r'seed_\d+', row['setting'])]  # not 'seed_1+lr_3e-3'
-  if len(rows) < 2:
-    return None
+  families: Dict[str, List[Dict[str, Any]]] = {}
+  for row in results['rows']:
+    families.setdefault(seed_family(row['setting']), []).append(row)
   classes = list(results['class_names'])
-  per_class = {c: [row['validation_auroc'][c]['l1'] for row in rows]
-               for c in classes}
-  means = np.mean(list(per_class.values()), axis=0)  # one per seed row
-  spans = ', '.join(f'{results["class_names"][c]} {np.ptp(v):.2f}'
-                    for c, v in per_class.items())
-  return (f'Seed noise ({len(rows)} seeds of the base: '
+  sentences = []
+  for family, rows in families.items():
+    if len(rows) < 2:
+      continue
+    kinds = [rows[0].get('score', 'l1')]
+    if all(config_lib.HEAD_SCORE in row['validation_auroc'][classes[0]]
+           for row in rows) and kinds[0] != config_lib.HEAD_SCORE:
+      kinds.append(config_lib.HEAD_SCORE)
+    for kind in kinds:
+      per_class = {c: [row['validation_auroc'][c][kind] for row in rows]
+                   for c in classes}
+      means = np.mean(list(per_class.values()), axis=0)  # one per seed row
+      spans = ', '.join(f'{results["class_names"][c]} {np.ptp(v):.2f}'
+                        for c, v in per_class.items())
+      what = ('of the base' if family == 'base' else f'of {family}')
+      score = '' if kind == 'l1' else f', score {kind}'
+      sentences.append(
+          f'Seed noise ({len(rows)} seeds {what}{score}: '
           f'{", ".join(row["setting"] for row in rows)}): the mean '
           f'validation AUROC spans {np.ptp(means):.2f} points '
           f'({min(means):.2f} to {max(means):.2f}); per class, max - min: '
           f'{spans}.')
+  return '\n\n'.join(sentences) or None
