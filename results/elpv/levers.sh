@@ -32,3 +32,6 @@ variant epochs_120 --epochs=120 --lr_decay_epochs=40
 # Four 96-px tiles per cell at twice the resolution (defect tiles chosen
 # by a normal-only model's largest error, as for large photos).
 variant tiles_4 --resize_to=192x192 --tile_size=96
+# Four times the schedule, and twice with every normal cell.
+variant epochs_240 --epochs=240 --lr_decay_epochs=80
+variant epochs_120_all_normals --epochs=120 --lr_decay_epochs=40 --normal_ratio=3
