@@ -115,9 +115,46 @@ def test_head_is_detached_from_the_generator(blobs, group):
       pytest.approx(float(expected), rel=1e-5))
 
 
-def test_head_trains_saves_and_scores(blobs, tmp_path):
+def test_mixed_head_batches_hold_both_labels(blobs):
+  # A head with zero weights outputs logit 0: BCE ln 2 whatever the labels.
+  # Its bias gradient is mean(sigmoid(0) - label): 0.5 on an all-normal
+  # batch, 0 on a half-normal half-anomaly one.
+  trainer = trainer_lib.Trainer(_config(), SHAPE)
+  head = trainer.networks.head
+  head.set_weights([np.zeros_like(w) for w in head.get_weights()])
+  normal, anomaly = (tf.constant(b[:4]) for b in blobs)
+  loss, grads = train_step.mixed_head_gradients(trainer.networks, normal,
+                                                anomaly, 0)
+  assert float(loss) == pytest.approx(math.log(2), rel=1e-6)
+  assert float(grads[-1][0]) == pytest.approx(0.0, abs=1e-7)
+  with tf.GradientTape() as tape:
+    logits = head(trainer.networks.encoder(normal))
+    group_loss = losses.head_loss(logits, 0.0)
+  assert float(tape.gradient(group_loss, head.trainable_variables)[-1][0]) \
+      == pytest.approx(0.5, rel=1e-6)
+
+
+def test_a_mixed_head_leaves_g_as_without_it(blobs):
   normal, anomaly = blobs
-  config = _config()
+  mixed = config_lib.replace(_config(), train={'head_batches': 'mixed'})
+  without = config_lib.replace(_config(), model={'encoder_head': False})
+  weights = []
+  for config in (mixed, without):
+    trainer = trainer_lib.Trainer(config, SHAPE)
+    trainer.fit(normal, anomaly)
+    weights.append(trainer.networks.generator.get_weights())
+  # The same batches and updates: a different batch order would move G's
+  # weights by far more than float order can.
+  for a, b in zip(*weights):
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+  with pytest.raises(ConfigError, match='only applies with --encoder_head'):
+    config_lib.replace(without, train={'head_batches': 'mixed'}).validate()
+
+
+@pytest.mark.parametrize('head_batches', ['group', 'mixed'])
+def test_head_trains_saves_and_scores(blobs, tmp_path, head_batches):
+  normal, anomaly = blobs
+  config = config_lib.replace(_config(), train={'head_batches': head_batches})
   trainer = trainer_lib.Trainer(config, SHAPE)
   result = trainer.fit(normal, anomaly, run_dir=str(tmp_path))
   assert set(train_step.HEAD_REPORTED) <= set(result.final_losses)

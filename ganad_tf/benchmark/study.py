@@ -83,6 +83,9 @@ SETTINGS: Dict[str, Union[Changes, Callable[[BenchmarkConfig], Changes]]] = {
     # The authors' later move toward a classifier: a head on G's latent
     # code, detached, so G is the base's; it adds the score 'head'.
     'encoder_head': {'model': {'encoder_head': True}},
+    # The same head on mixed batches (both labels every step).
+    'encoder_head_mixed': {'model': {'encoder_head': True},
+                           'train': {'head_batches': 'mixed'}},
     # The baselines, on the base's data, schedule and seed.
     'classifier': {'model': {'kind': 'classifier'}},
     'autoencoder': {'model': {'kind': 'autoencoder'}},

@@ -27,6 +27,7 @@ GENERATOR_OPTIMIZERS = ('shared', 'per_group')
 LATENT_TARGETS = ('joint', 'stop_gradient')
 DISC_LOSSES = ('lsgan', 'bce')
 ABC_REDUCTIONS = ('image', 'batch')
+HEAD_BATCHES = ('group', 'mixed')
 INITS = ('glorot', 'normal')
 SCORES = ('l1', 'l2', 'patch')
 # What is trained: the paper's method, or one of the two baselines a user
@@ -244,6 +245,11 @@ class TrainConfig:
     abc_reduction: 'image' (default): the ABC loss of each image's L1,
       averaged over the batch. 'batch': the ABC loss of the batch's mean
       L1, as the authors' later code computes it. Equal at batch size 1.
+    head_batches: what the encoder head (model.encoder_head) trains on
+      each step. 'group' (default, the authors'): the step's batch, all of
+      one group, so every batch has one label. 'mixed' (ours): that batch
+      and as many images of the other group drawn at random, labelled
+      each; G's batches and updates are the same either way.
     seed: seeds weights, sampling, augmentation and group draws.
     jit_compile: compile the training step with XLA.
     steps_per_execution: training steps run inside one compiled call;
@@ -307,6 +313,10 @@ class TrainConfig:
   abc_reduction: str = option(
       'image', "image: ABC of each image's L1, averaged (ours); batch: ABC "
       "of the batch's mean L1 (the authors').", choices=ABC_REDUCTIONS)
+  head_batches: str = option(
+      'group', "The encoder head's batches: group (the step's one-group "
+      "batch, the authors') or mixed (plus as many of the other group).",
+      choices=HEAD_BATCHES)
   seed: int = option(0, 'Seed of weights, batches, augmentation and group '
                      'draws.')
   jit_compile: bool = option(False, 'Compile the training loop with XLA.')
@@ -359,6 +369,7 @@ class TrainConfig:
     check_choice('latent_target', self.latent_target, LATENT_TARGETS)
     check_choice('disc_loss', self.disc_loss, DISC_LOSSES)
     check_choice('abc_reduction', self.abc_reduction, ABC_REDUCTIONS)
+    check_choice('head_batches', self.head_batches, HEAD_BATCHES)
     check_choice('augment', self.augment, AUGMENTATIONS)
     if image_size is not None:
       if self.patch_size > image_size:
@@ -501,6 +512,8 @@ class CoreConfig:
           '--encoder_head learns normal against anomaly, but the anomaly '
           'loss group is off (w_abc and w_anomaly_adv are 0), so it would '
           'never see an anomaly; turn one of them on or drop --encoder_head.')
+    if self.train.head_batches != 'group' and not self.model.encoder_head:
+      raise ConfigError('--head_batches only applies with --encoder_head.')
     scoring = getattr(self, 'eval', None)
     if (scoring is not None and scoring.score == HEAD_SCORE and
         not self.model.encoder_head):
@@ -563,7 +576,8 @@ OMITTED_AT_DEFAULT = {
     'train': {'generator_optimizers': 'shared', 'latent_target': 'joint',
               'disc_steps': 1, 'min_steps': 0, 'max_steps': 0,
               'disc_loss': 'lsgan',
-              'detach_patch_loss': False, 'abc_reduction': 'image'},
+              'detach_patch_loss': False, 'abc_reduction': 'image',
+              'head_batches': 'group'},
     'data': {'kmeans_quotas': 'proportional', 'train_per_class': None},
 }
 

@@ -11,7 +11,9 @@ same batch come first):
   anomaly group   G         w_abc abc + w_anomaly_adv anomaly_adv  (Eq. 8, 7)
                   D_anomaly LSGAN on (x, G(x))                (Eq. 1)
   either group    head      BCE of head(latent), label = the group
-                            (--encoder_head; latent detached)
+                            (--encoder_head; latent detached; with
+                            --head_batches=mixed also on a batch of the
+                            other group, labelled so)
 
 (--disc_loss=bce, --detach_patch_loss and --abc_reduction=batch switch to
 the readings of the authors' later code.)
@@ -51,7 +53,7 @@ REPORTED_NAMES = NORMAL_REPORTED + ANOMALY_REPORTED
 HEAD_REPORTED = ('head_normal', 'head_anomaly')
 NORMAL_GROUP, ANOMALY_GROUP = 0, 1
 # Sub-seeds of a step's seed, so that each random choice is independent.
-_GROUP_DRAW, _AUGMENT_DRAW = 0, 1
+_GROUP_DRAW, _AUGMENT_DRAW, _HEAD_DRAW = 0, 1, 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +85,7 @@ class StepSpec:
   detach_patch_loss: bool
   abc_reduction: str
   encoder_head: bool
+  head_batches: str
 
   @classmethod
   def from_config(cls, config: CoreConfig, image_shape: Sequence[int],
@@ -105,7 +108,8 @@ class StepSpec:
         latent_target=train.latent_target, disc_steps=train.disc_steps,
         disc_loss=train.disc_loss, detach_patch_loss=train.detach_patch_loss,
         abc_reduction=train.abc_reduction,
-        encoder_head=config.model.encoder_head)
+        encoder_head=config.model.encoder_head,
+        head_batches=train.head_batches)
 
   def uses(self, loss: str) -> bool:
     return loss in self.losses_on
@@ -117,6 +121,10 @@ class StepSpec:
   @property
   def replica_batch(self) -> int:
     return self.batch_size // self.num_replicas
+
+  @property
+  def mixed_head(self) -> bool:
+    return self.encoder_head and self.head_batches == 'mixed'
 
   @property
   def group_reported(self) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
@@ -272,9 +280,10 @@ def anomaly_group_losses(networks: Networks, spec: StepSpec, run: RunState,
 
 def add_head_loss(values: Dict[str, tf.Tensor], networks: Networks,
                   spec: StepSpec, latent, group: int):
-  """With --encoder_head, puts the head's BCE on the group's batch (label:
-  the group) in `values`. The latent is detached: no gradient reaches G."""
-  if spec.encoder_head:
+  """With --encoder_head (on group batches), puts the head's BCE on the
+  group's batch (label: the group) in `values`. The latent is detached: no
+  gradient reaches G."""
+  if spec.encoder_head and not spec.mixed_head:
     logits = networks.head(tf.stop_gradient(latent), training=True)
     values[HEAD_REPORTED[group]] = losses.head_loss(logits, float(group))
 
@@ -296,11 +305,28 @@ def group_gradients(networks: Networks, spec: StepSpec, run: RunState,
                 if disc_loss is not None else [])
   head_grads = (tape.gradient(values[HEAD_REPORTED[group]],
                               networks.head.trainable_variables)
-                if spec.encoder_head else [])
+                if HEAD_REPORTED[group] in values else [])
   del tape
   vector = tf.stack([values.get(n, tf.constant(0.0))
                      for n in spec.reported_names])
   return vector, gen_grads, disc_grads, head_grads
+
+
+def mixed_head_gradients(networks: Networks, images, other_images,
+                         group: int):
+  """The head's BCE on the group's batch (label: the group) and a batch of
+  the other group (label: the other), and its gradient. G's code is
+  computed outside G's tape: no gradient reaches G."""
+  both = tf.concat([images, other_images], axis=0)
+  labels = tf.concat([tf.fill([tf.shape(images)[0], 1], float(group)),
+                      tf.fill([tf.shape(other_images)[0], 1],
+                              float(1 - group))], axis=0)
+  latent = tf.stop_gradient(networks.encoder(both, training=True))
+  with tf.GradientTape() as tape:
+    logits = networks.head(latent, training=True)
+    loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=labels, logits=logits))
+  return loss, tape.gradient(loss, networks.head.trainable_variables)
 
 
 def disc_only_gradients(networks: Networks, spec: StepSpec, images,
@@ -384,6 +410,16 @@ def next_batch(images, group: int, spec: StepSpec, run: RunState, step_seed):
   return augment_batch(tf.gather(images, indices), spec, step_seed)
 
 
+def other_group_batch(images, spec: StepSpec, step_seed):
+  """A batch of the other group for the mixed head: drawn uniformly with
+  replacement from (seed, step) alone, so neither group's pass order (and
+  so none of G's batches) moves."""
+  seed = tf.random.experimental.stateless_fold_in(step_seed, _HEAD_DRAW)
+  indices = tf.random.stateless_uniform(
+      [spec.batch_size], seed, maxval=tf.shape(images)[0], dtype=tf.int32)
+  return augment_batch(tf.gather(images, indices), spec, seed)
+
+
 # The step -----------------------------------------------------------------
 
 def replica_slice(images, spec: StepSpec):
@@ -440,9 +476,11 @@ def apply_group_update(optimizers: Optimizers, run: RunState, group: int,
 
 
 def group_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
-               run: RunState, strategy, images, group: int, step_seed):
+               run: RunState, strategy, images, group: int, step_seed,
+               other_images=None):
   """The step for one loss group: its next batch, the extra D steps, the
   gradients averaged over replicas, and the update if all is finite.
+  (`other_images`, the other group's, feed the mixed head only.)
 
   Returns:
     (loss vector in spec.reported_names order, finite flag).
@@ -459,6 +497,15 @@ def group_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
                                   group), args=(batch,))
   vector, gen_grads, disc_grads, head_grads = mean_over_replicas(
       strategy, spec, per_replica)
+  if spec.mixed_head:
+    other = other_group_batch(other_images, spec, step_seed)
+    head_loss, head_grads = mean_over_replicas(strategy, spec, strategy.run(
+        lambda b, o: mixed_head_gradients(
+            networks, replica_slice(b, spec), replica_slice(o, spec), group),
+        args=(batch, other)))
+    vector = tf.tensor_scatter_nd_update(
+        vector, [[spec.reported_names.index(HEAD_REPORTED[group])]],
+        [head_loss])
   finite = tf.logical_and(extra_finite, all_finite(
       vector, list(gen_grads) + list(disc_grads) + list(head_grads)))
   tf.cond(finite, lambda: apply_group_update(optimizers, run, group,
@@ -481,15 +528,16 @@ def train_step(networks: Networks, optimizers: Optimizers, spec: StepSpec,
   strategy = strategy or tf.distribute.get_strategy()
   step_seed, is_normal = draw_group(run)
 
-  def step_of(group: int, images):
+  def step_of(group: int, images, other_images):
     return lambda: group_step(networks, optimizers, spec, run, strategy,
-                              images, group, step_seed)
+                              images, group, step_seed, other_images)
 
   if not spec.uses_anomaly_group:
-    vector, finite = step_of(NORMAL_GROUP, normal_images)()
+    vector, finite = step_of(NORMAL_GROUP, normal_images, anomaly_images)()
     return vector, finite, tf.constant(True)
-  vector, finite = tf.cond(is_normal, step_of(NORMAL_GROUP, normal_images),
-                           step_of(ANOMALY_GROUP, anomaly_images))
+  vector, finite = tf.cond(
+      is_normal, step_of(NORMAL_GROUP, normal_images, anomaly_images),
+      step_of(ANOMALY_GROUP, anomaly_images, normal_images))
   return vector, finite, is_normal
 
 
