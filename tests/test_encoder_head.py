@@ -65,6 +65,10 @@ def test_head_loss_on_hand_values():
       pytest.approx(-math.log(0.75), rel=1e-5))
   assert float(losses.head_loss(tf.fill([2, 1], math.log(3.0)), 0.0)) == (
       pytest.approx(-math.log(0.25), rel=1e-5))
+  # One label per logit: the mean of the two.
+  assert float(losses.head_loss(tf.fill([2, 1], math.log(3.0)),
+                                tf.constant([[1.0], [0.0]]))) == (
+      pytest.approx(-(math.log(0.75) + math.log(0.25)) / 2, rel=1e-5))
 
 
 def test_head_needs_the_gan_and_its_anomaly_group():

@@ -111,10 +111,13 @@ def bce_discriminator_loss(real_logits, fake_logits):
                 bce_generator_loss(fake_logits, 0.0))
 
 
-def head_loss(logits, label: float):
-  """Mean BCE of a batch of anomaly logits that all have `label` (the
-  --encoder_head's loss: each batch is one group's)."""
-  return bce_generator_loss(logits, label)
+def head_loss(logits, labels):
+  """Mean BCE of a batch of anomaly logits (N, 1) against `labels`: one
+  label for the whole batch (a group's batch) or one per logit (the
+  --encoder_head's loss)."""
+  labels = tf.broadcast_to(tf.cast(labels, logits.dtype), tf.shape(logits))
+  return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+      labels=labels, logits=logits))
 
 
 # disc_loss name -> (D's loss, G's loss with target y).

@@ -323,9 +323,7 @@ def mixed_head_gradients(networks: Networks, images, other_images,
                               float(1 - group))], axis=0)
   latent = tf.stop_gradient(networks.encoder(both, training=True))
   with tf.GradientTape() as tape:
-    logits = networks.head(latent, training=True)
-    loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-        labels=labels, logits=logits))
+    loss = losses.head_loss(networks.head(latent, training=True), labels)
   return loss, tape.gradient(loss, networks.head.trainable_variables)
 
 
