@@ -14,10 +14,12 @@ Usage: python results/elpv/probe_latent.py runs/elpv_levers/encoder_head /tmp/el
 import sys
 
 import numpy as np
+import tensorflow as tf
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from ganad_tf.data import folder_data
+from ganad_tf.inspection import tiles
 from ganad_tf.inspection.detector import Detector
 from ganad_tf.pixels import to_model_range
 
@@ -26,7 +28,11 @@ def main(model_dir: str, data_dir: str):
   detector = Detector.load(model_dir)
   size = detector.input_size
   data = folder_data.load_folder(data_dir, 1, (size, size))
-  images = np.asarray(to_model_range(data.images.astype(np.float32)))
+  # The detector's own model input (tiles.to_model_input: each cell
+  # centred, as --center_tiles, the default, trains and scores it).
+  images = np.asarray(tiles.tiles_for_model(
+      to_model_range(tf.constant(data.images, tf.float32)), detector.grid,
+      size, detector.settings.center_tiles))
   _, latent, head = detector.model.predict(images, batch_size=128, verbose=0)
   labels = data.is_anomaly.astype(int)
   order = np.random.default_rng(0).permutation(len(labels))
