@@ -141,3 +141,17 @@ def test_normal_only_config_turns_the_anomaly_losses_off():
   assert config.weights.abc == 0 and config.weights.anomaly_adv == 0
   assert config.train.epochs == 3 and isinstance(config, InspectionConfig)
   assert config.weights.recon == InspectionConfig().weights.recon
+
+
+def test_normal_only_config_of_a_detector_with_the_head_is_valid():
+  # Without anomalies there is no head to train or score by: the brief
+  # model is G alone, scored by its reconstruction.
+  from ganad_tf.core import config as config_lib
+  config = config_lib.replace(
+      InspectionConfig(), model={'encoder_head': True},
+      train={'head_batches': 'mixed'}, eval={'score': 'head'})
+  config.validate()
+  brief = tile_selection.normal_only_config(config, 2)
+  brief.validate()
+  assert not brief.model.encoder_head
+  assert (brief.train.head_batches, brief.eval.score) == ('group', 'l1')

@@ -159,8 +159,9 @@ class GanGraph:
   @property
   def models(self) -> Tuple[keras.Model, ...]:
     """The networks a run starts from fresh weights."""
-    return tuple(m for m in self.networks[:1] + self.networks[2:]
-                 if m is not None)
+    networks = self.networks
+    return (networks.generator, networks.disc_normal, networks.disc_anomaly
+            ) + ((networks.head,) if networks.head is not None else ())
 
   @property
   def all_optimizers(self) -> List[Adam]:

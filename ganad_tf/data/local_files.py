@@ -18,7 +18,6 @@ from ganad_tf.data import registry
 from ganad_tf.errors import DatasetError
 
 
-
 def idx_files(name: str) -> Dict[str, str]:
   """Array name -> IDX file stem, from the registry's layout."""
   layout = registry.get(name).files

@@ -238,9 +238,10 @@ class Detector:
 
   def _train_auroc(self, train: folder_data.FolderData) -> Optional[float]:
     """Image AUROC (%) on a fixed sample of the training images
-    (splits.diagnostic_sample, as the benchmark's): beside the validation AUROC it shows over-fitting
-    (high here, low there) or a model that cannot separate even what it
-    was trained on (low in both). None without defect images."""
+    (splits.diagnostic_sample, as the benchmark's): beside the validation
+    AUROC it shows over-fitting (high here, low there) or a model that
+    cannot separate even what it was trained on (low in both). None
+    without defect images."""
     labels = train.is_anomaly.astype(np.int64)
     if len(set(labels.tolist())) < 2:
       return None

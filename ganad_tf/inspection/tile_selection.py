@@ -138,7 +138,8 @@ def normal_only_config(config: config_lib.CoreConfig, epochs: int):
   return config_lib.replace(config, model={'kind': kind,
                                            'encoder_head': False},
                             weights={'abc': 0.0, 'anomaly_adv': 0.0},
-                            train={'epochs': epochs, 'min_steps': 0},
+                            train={'epochs': epochs, 'min_steps': 0,
+                                   'head_batches': 'group'},
                             **changes)
 
 
