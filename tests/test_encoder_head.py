@@ -56,6 +56,43 @@ def test_head_size_and_shapes():
       models.count_trainable_params(generator) + 65_665)
 
 
+def test_flatten_head_reads_every_position():
+  # The same conv, then a dense logit on all 6*6*64 features: 65,600 +
+  # 2,304 + 1; on a 2x2 latent (32x32 images) 65,600 + 256 + 1.
+  head = models.build_encoder_head((6, 6, 64), pool='flatten')
+  assert models.count_trainable_params(head) == 65_600 + 6 * 6 * 64 + 1
+  assert models.count_trainable_params(
+      models.build_encoder_head((2, 2, 64), pool='flatten')) == 65_857
+  # Average pooling cannot tell a feature's place, flattening can. The
+  # feature moves between two spots whose 4x4 conv footprints both lie
+  # inside the 6x6 grid, so padding cannot tell them apart either.
+  latent = np.zeros((1, 6, 6, 64), np.float32)
+  moved = latent.copy()
+  latent[0, 2, 2] = 1.0
+  moved[0, 3, 3] = 1.0
+  average = models.build_encoder_head((6, 6, 64))
+  np.testing.assert_allclose(average(latent), average(moved), rtol=1e-5)
+  assert abs(float(head(latent)[0, 0]) - float(head(moved)[0, 0])) > 1e-4
+  with pytest.raises(ConfigError, match='average or flatten'):
+    models.build_encoder_head((6, 6, 64), pool='max')
+
+
+def test_head_pool_needs_the_head():
+  with pytest.raises(ConfigError, match='--encoder_head_pool only applies'):
+    config_lib.replace(BenchmarkConfig(),
+                       model={'encoder_head_pool': 'flatten'}).validate()
+  config = _config(encoder_head_pool='flatten')
+  config.validate()
+  # Runs made before the option existed keep their identity.
+  values = _config().to_dict()
+  del values['model']['encoder_head_pool']
+  assert config_lib.fingerprint(_config()) == config_lib.fingerprint(
+      BenchmarkConfig.from_dict(values))
+  assert config_lib.fingerprint(config) != config_lib.fingerprint(_config())
+  trainer = trainer_lib.Trainer(config, SHAPE)
+  assert trainer.parameter_counts()['encoder_head_params'] == 65_857
+
+
 def test_head_loss_on_hand_values():
   # BCE(sigmoid(0), y) = ln 2 for either label; BCE(sigmoid(ln 3), 1) =
   # -ln(3/4).

@@ -148,10 +148,12 @@ def test_normal_only_config_of_a_detector_with_the_head_is_valid():
   # model is G alone, scored by its reconstruction.
   from ganad_tf.core import config as config_lib
   config = config_lib.replace(
-      InspectionConfig(), model={'encoder_head': True},
+      InspectionConfig(), model={'encoder_head': True,
+                                 'encoder_head_pool': 'flatten'},
       train={'head_batches': 'mixed'}, eval={'score': 'head'})
   config.validate()
   brief = tile_selection.normal_only_config(config, 2)
   brief.validate()
   assert not brief.model.encoder_head
+  assert brief.model.encoder_head_pool == 'average'
   assert (brief.train.head_batches, brief.eval.score) == ('group', 'l1')

@@ -86,6 +86,9 @@ SETTINGS: Dict[str, Union[Changes, Callable[[BenchmarkConfig], Changes]]] = {
     # The same head on mixed batches (both labels every step).
     'encoder_head_mixed': {'model': {'encoder_head': True},
                            'train': {'head_batches': 'mixed'}},
+    # The head reading every latent position instead of their average.
+    'encoder_head_flatten': {'model': {'encoder_head': True,
+                                       'encoder_head_pool': 'flatten'}},
     # The baselines, on the base's data, schedule and seed.
     'classifier': {'model': {'kind': 'classifier'}},
     'autoencoder': {'model': {'kind': 'autoencoder'}},

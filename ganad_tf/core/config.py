@@ -28,6 +28,7 @@ LATENT_TARGETS = ('joint', 'stop_gradient')
 DISC_LOSSES = ('lsgan', 'bce')
 ABC_REDUCTIONS = ('image', 'batch')
 HEAD_BATCHES = ('group', 'mixed')
+HEAD_POOLS = ('average', 'flatten')
 INITS = ('glorot', 'normal')
 SCORES = ('l1', 'l2', 'patch')
 # What is trained: the paper's method, or one of the two baselines a user
@@ -166,6 +167,11 @@ class ModelConfig:
       losses. Its input is detached, so G trains exactly as without it; it
       adds the score kind HEAD_SCORE (its logit) beside the
       reconstruction scores.
+    encoder_head_pool: how the head reads its feature map (our reading
+      open to choice). 'average' (default): global average pooling, as the
+      authors' later code, blind to where on the image a feature is.
+      'flatten': every position's features feed the logit, so a defect's
+      place counts (large latent grids, e.g. 6x6 at 96 px).
   """
   kind: str = option(
       'gan', "gan: the paper's method; classifier: a supervised CNN of G's "
@@ -184,6 +190,10 @@ class ModelConfig:
   encoder_head: bool = option(
       False, "Also train a small classifier on G's latent code, detached "
       "(the authors' later code); adds the score 'head'.")
+  encoder_head_pool: str = option(
+      'average', "How the encoder head reads G's latent grid: average "
+      '(global pooling, position-blind) or flatten (every position).',
+      choices=HEAD_POOLS)
 
   def validate(self):
     check_choice('model', self.kind, MODEL_KINDS)
@@ -191,6 +201,10 @@ class ModelConfig:
       raise ConfigError(
           f'--encoder_head needs --model=gan (got {self.kind!r}): the head '
           "sits on the GAN generator's latent code.")
+    check_choice('encoder_head_pool', self.encoder_head_pool, HEAD_POOLS)
+    if self.encoder_head_pool != 'average' and not self.encoder_head:
+      raise ConfigError('--encoder_head_pool only applies with '
+                        '--encoder_head.')
     check_choice('init', self.init, INITS)
     check_choice('norm', self.norm, NORMALIZATIONS)
     if self.base_channels < 1 or self.disc_final_channels < 1:
@@ -572,7 +586,8 @@ NON_RESULT_FIELDS = {
 # Fields added after runs were committed: left out of the fingerprint while
 # at their default, so that those runs keep their identity and resume.
 OMITTED_AT_DEFAULT = {
-    'model': {'kind': 'gan', 'init': 'glorot', 'encoder_head': False},
+    'model': {'kind': 'gan', 'init': 'glorot', 'encoder_head': False,
+              'encoder_head_pool': 'average'},
     'train': {'generator_optimizers': 'shared', 'latent_target': 'joint',
               'disc_steps': 1, 'min_steps': 0, 'max_steps': 0,
               'disc_loss': 'lsgan',

@@ -237,6 +237,7 @@ def build_classifier(input_shape: Sequence[int], base_channels: int = 8,
 
 
 def build_encoder_head(latent_shape: Sequence[int], base_channels: int = 8,
+                       pool: str = 'average',
                        name: str = 'encoder_head') -> keras.Model:
   """Builds the classifier head on G's latent code (--encoder_head).
 
@@ -245,15 +246,21 @@ def build_encoder_head(latent_shape: Sequence[int], base_channels: int = 8,
   such convolution at the latent's width, without normalisation (each
   training batch is all-normal or all-anomaly, so batch statistics would
   hide the very difference the head learns), then global average pooling
-  and a dense logit for "anomaly".
+  and a dense logit for "anomaly". pool='flatten' (ours) feeds every
+  position's features to the logit instead, so where a feature sits counts.
 
   On G's 8*base_channels = 64 latent channels: 65,600 + 65 = 65,665
-  trainable parameters, whatever the image size.
+  trainable parameters whatever the image size ('average'); 65,600 +
+  H*W*64 + 1 on an HxW latent grid ('flatten').
   """
+  if pool not in ('average', 'flatten'):
+    raise ConfigError(f'Unknown encoder head pooling {pool!r}; use average '
+                      'or flatten.')
   latent = keras.Input(shape=tuple(latent_shape), name='latent')
   x = _conv_block(latent, base_channels * 2**(NUM_DOWNSAMPLINGS - 1),
                   strides=1, norm='none', name='head1')
-  x = layers.GlobalAveragePooling2D(name='head_pool')(x)
+  x = (layers.GlobalAveragePooling2D(name='head_pool')(x) if pool == 'average'
+       else layers.Flatten(name='head_flatten')(x))
   logit = layers.Dense(1, name='head_logit')(x)
   return keras.Model(latent, logit, name=name)
 

@@ -111,7 +111,7 @@ class GanGraph:
     shape, cfg = spec.image_shape, model_config
     generator = models.build_generator(shape, cfg.base_channels, cfg.norm)
     head = (models.build_encoder_head(generator.output_shape[1][1:],
-                                      cfg.base_channels)
+                                      cfg.base_channels, cfg.encoder_head_pool)
             if spec.encoder_head else None)
     self.networks = train_step.Networks(
         generator=generator, encoder=models.latent_encoder(generator),

@@ -136,7 +136,8 @@ def normal_only_config(config: config_lib.CoreConfig, epochs: int):
   if getattr(config, 'eval', None) and config.eval.score == HEAD_SCORE:
     changes['eval'] = {'score': 'l1'}  # no head without anomalies
   return config_lib.replace(config, model={'kind': kind,
-                                           'encoder_head': False},
+                                           'encoder_head': False,
+                                           'encoder_head_pool': 'average'},
                             weights={'abc': 0.0, 'anomaly_adv': 0.0},
                             train={'epochs': epochs, 'min_steps': 0,
                                    'head_batches': 'group'},

@@ -40,3 +40,6 @@ variant epochs_120_all_normals --epochs=120 --lr_decay_epochs=40 --normal_ratio=
 # separates a held-out quarter of train/ at 85.6, on its pooled code 75.4;
 # the one-group head's own logit 65.1 on all of train/).
 variant encoder_head_mixed --encoder_head --head_batches=mixed --score=head
+# The head reading every position of G's 6x6 latent grid (the probe's
+# whole code) instead of their average, on mixed batches.
+variant encoder_head_flatten_mixed --encoder_head --encoder_head_pool=flatten --head_batches=mixed --score=head
