@@ -76,6 +76,12 @@ def main(argv):
         f'defect images): AUROC {auroc}, precision {valid["precision"]:.3f}, '
         f'recall {valid["recall"]:.3f}, F1 {valid["f1"]:.3f} at threshold '
         f'{results["threshold"]:.6g} ({results["threshold_method"]}).')
+  by_score = valid.get('auroc_by_score')
+  if by_score:
+    own = results['config']['eval']['score']
+    print('Validation AUROC by score (--score): ' + ', '.join(
+        f'{kind} {auroc:.2f}' + (' (this model)' if kind == own else '')
+        for kind, auroc in by_score.items()) + '.')
   if results.get('baseline'):
     print(results['baseline']['advice'])
   print(f'Model: {results["model_dir"]}  SavedModel: {results["export_dir"]}')

@@ -42,8 +42,9 @@ def test_rows_in_model_order_with_every_column(tmp_path):
                               per_kind={'crack': 70.0, 'stain': 88.0}))
   _write_detector(os.path.join(runs, 'c'), 'autoencoder', 40.0, 60)
   os.makedirs(os.path.join(runs, 'not_a_detector'))
-  assert list(comparison.find_detectors(runs)) == ['gan', 'classifier',
-                                                   'autoencoder']
+  assert comparison.find_detectors(runs) == [
+      ('gan', os.path.join(runs, 'a')), ('classifier', os.path.join(runs, 'b')),
+      ('autoencoder', os.path.join(runs, 'c'))]
   text = comparison.compare_detectors(runs)
   assert open(os.path.join(runs, 'table.md')).read() == text
   lines = text.splitlines()
@@ -64,7 +65,20 @@ def test_bad_folders_are_named(tmp_path):
     comparison.find_detectors(str(tmp_path / 'missing'))
   with pytest.raises(DatasetError, match='No detector'):
     comparison.find_detectors(str(tmp_path))
-  _write_detector(str(tmp_path / 'one'), 'gan', 50.0, 1)
-  _write_detector(str(tmp_path / 'two'), 'gan', 60.0, 1)
-  with pytest.raises(DatasetError, match='two gan detectors'):
-    comparison.find_detectors(str(tmp_path))
+
+
+def test_two_detectors_of_one_kind_are_named_by_folder(tmp_path):
+  # A GAN lever beside the default GAN: both rows, each titled by folder,
+  # GANs first; the one classifier keeps its plain title.
+  runs = str(tmp_path)
+  _write_detector(os.path.join(runs, 'gan_longer'), 'gan', 83.0, 1080,
+                  _evaluation(84.0, tp=6, fp=2, tn=10, fn=2))
+  _write_detector(os.path.join(runs, 'classifier'), 'classifier', 85.0, 120)
+  _write_detector(os.path.join(runs, 'gan'), 'gan', 76.0, 540)
+  lines = comparison.compare_detectors(runs).splitlines()
+  assert [line.split(' | ')[0] for line in lines[2:]] == [
+      "| GAN (the paper's method): gan",
+      "| GAN (the paper's method): gan_longer",
+      '| supervised classifier (baseline)']
+  assert lines[3].startswith("| GAN (the paper's method): gan_longer | 83.00 "
+                             '| 84.00 |')

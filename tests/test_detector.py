@@ -214,6 +214,18 @@ def test_calibration_best_f1_and_target_fpr(detector, trained):
   scores = detector.score(data.images)
   assert best['f1'] == pytest.approx(metrics.detection_metrics(
       labels, scores, best['threshold'])['f1'])
+  # AUROC by every score kind of G, its own first and equal to 'auroc';
+  # each as a detector scoring by that kind measures it.
+  by_score = best['auroc_by_score']
+  assert list(by_score) == ['l1', 'l2', 'patch']
+  assert by_score['l1'] == best['auroc']
+  by_patch = Detector.load(trained[0])
+  by_patch.config = config_lib.replace(by_patch.config,
+                                       eval={'score': 'patch'})
+  by_patch._set_model(by_patch.model)  # pylint: disable=protected-access
+  assert by_score['patch'] == pytest.approx(metrics.auroc(
+      labels.astype(int), by_patch.score(data.images)))
+  assert by_score['patch'] != pytest.approx(by_score['l1'])
   strict = detector.calibrate(data.images, labels, target_fpr=0.0)
   assert strict['false_positive_rate'] == 0.0
   assert np.all(scores[~labels] < strict['threshold'])
@@ -344,6 +356,10 @@ def test_each_baseline_trains_saves_loads_exports_and_evaluates(
       images=tf.constant(data.images[:5]))
   np.testing.assert_allclose(out['score'].numpy(),
                              detector.score(data.images[:5]), rtol=1e-5)
+  # The classifier has one score; the auto-encoder G's three.
+  by_score = results['validation']['auroc_by_score']
+  assert (by_score is None if kind == 'classifier' else
+          list(by_score) == ['l1', 'l2', 'patch'])
   report = detector.evaluate(data)
   assert set(report) >= {'auroc', 'precision', 'recall', 'f1'}
   assert report['auroc'] == pytest.approx(metrics.auroc(

@@ -270,6 +270,9 @@ def test_a_detector_scores_by_the_head_and_round_trips(tmp_path):
       data_dir, model_dir, config, DetectorSettings(tile_size=64),
       baseline=False)
   assert results['training']['parameters']['encoder_head_params'] == 65_665
+  # Its own score first, then G's reconstruction scores.
+  assert list(results['validation']['auroc_by_score']) == [
+      'head', 'l1', 'l2', 'patch']
   detector = Detector.load(model_dir)
   assert detector.config.eval.score == 'head'
   data = folder_data.load_folder(data_dir)

@@ -31,6 +31,7 @@ import keras
 import numpy as np
 
 from ganad_tf.data import sizes
+from ganad_tf.core import config as config_lib
 from ganad_tf.core import metrics
 from ganad_tf.core import models
 from ganad_tf.core.trainer import Trainer
@@ -368,8 +369,36 @@ class Detector:
       target_fpr = self.settings.target_fpr
     self.calibration = calibration_lib.calibrate(labels, scores, target_fpr,
                                                  heat)
+    self.calibration['auroc_by_score'] = self._auroc_by_score(
+        pixels, labels, scores)
     self._module.threshold.assign(self.threshold)
     return self.calibration
+
+  def score_kinds(self) -> Tuple[str, ...]:
+    """The --score kinds this model can be scored by (its own first)."""
+    if self.config.model.kind == 'classifier':
+      return (config_lib.CLASSIFIER_SCORE,)
+    kinds = config_lib.SCORES + ((config_lib.HEAD_SCORE,)
+                                 if self.config.model.encoder_head else ())
+    own = self.config.eval.score
+    return (own,) + tuple(kind for kind in kinds if kind != own)
+
+  def _auroc_by_score(self, pixels: np.ndarray, labels: np.ndarray,
+                      scores: np.ndarray) -> Optional[Dict[str, float]]:
+    """AUROC (%) of these images by every score kind of G (None without
+    defect images or for a classifier), so a user sees on validation which
+    --score separates their defects best, without retraining."""
+    kinds = self.score_kinds()
+    if len(kinds) == 1 or not np.any(labels == 1):
+      return None
+    by_kind = {kinds[0]: metrics.auroc(labels, scores)}
+    for kind in kinds[1:]:
+      module = self._make_module(
+          self.model, config_lib.replace(self.config, eval={'score': kind}))
+      kind_scores = inference.run_batched(
+          module, pixels, self._images_per_call(), ('score',))['score']
+      by_kind[kind] = metrics.auroc(labels, kind_scores)
+    return by_kind
 
   def evaluate(self, data: Union[str, folder_data.FolderData],
                pixel_level: bool = True,
