@@ -55,6 +55,28 @@ def test_format_table_without_paper_claim_or_command():
   assert 'Only' not in table and '```' not in table
 
 
+def test_format_table_adds_test_auroc_by_score():
+  # Two classes scored four ways (an --encoder_head run): a second table,
+  # one column per kind, with each kind's mean and population SD.
+  def detail(l1, head):
+    return {'test_auroc_by_score': {'l1': l1, 'l2': l1 + 1, 'patch': l1 - 1,
+                                    'head': head}}
+  table = report.format_table(_results(
+      per_class_detail={'0': detail(91.0, 95.0), '6': detail(81.0, 90.0)}))
+  lines = table.splitlines()
+  assert 'Test AUROC (%) by anomaly score (the table above is --score=l1):' \
+      in lines
+  assert '| normal class | l1 | l2 | patch | head |' in lines
+  assert '| 0 T-shirt/top | 91.00 | 92.00 | 90.00 | 95.00 |' in lines
+  assert ('| **mean ± SD** | 86.00 ± 5.00 | 87.00 ± 5.00 | 85.00 ± 5.00 | '
+          '92.50 ± 2.50 |') in lines
+  # One kind (or results without per-class detail): no second table.
+  one = {'test_auroc_by_score': {'logit': 90.0}}
+  assert 'by anomaly score' not in report.format_table(_results(
+      per_class_detail={'0': one, '6': one}))
+  assert 'by anomaly score' not in report.format_table(_results())
+
+
 def test_scoring_summary():
   summary = report.scoring_summary(np.array([1.0, 2.0, 5.0, 7.0]),
                                    np.array([0, 0, 1, 1]))

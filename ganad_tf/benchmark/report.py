@@ -2,7 +2,7 @@
 
 import os
 import platform
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from ganad_tf.benchmark import run_folder
 from ganad_tf.benchmark.config import BenchmarkConfig
 from ganad_tf.data import registry
 from ganad_tf.core import runtime
-from ganad_tf.core.config import fingerprint
+from ganad_tf.core.config import EVAL_SCORES, fingerprint
 from ganad_tf.errors import OutputError
 from ganad_tf.progress import format_duration
 
@@ -156,6 +156,30 @@ def _parameter_line(results: Dict[str, Any]) -> str:
           f'{paper.GENERATOR_PARAMS / 1000:g}K).')
 
 
+def _by_score_table(results: Dict[str, Any]) -> List[str]:
+  """Test AUROC per class by every score kind the run recorded, when it
+  recorded more than one (G's l1 / l2 / patch, and head with
+  --encoder_head): one run then gives a table for each --score."""
+  details = results.get('per_class_detail') or {}
+  by_class = {c: d.get('test_auroc_by_score') or {} for c, d in
+              details.items()}
+  kinds = [k for k in EVAL_SCORES if all(k in v for v in by_class.values())]
+  if not by_class or len(kinds) < 2:
+    return []
+  main = results['config']['eval']['score']
+  lines = ['', 'Test AUROC (%) by anomaly score (the table above is '
+           f'--score={main}):', '',
+           '| normal class | ' + ' | '.join(kinds) + ' |',
+           '|---:|' + '---:|' * len(kinds)]
+  for c, values in by_class.items():
+    lines.append(f'| {c} {results["class_names"][c]} | ' + ' | '.join(
+        f'{values[k]:.2f}' for k in kinds) + ' |')
+  columns = [np.array([v[k] for v in by_class.values()]) for k in kinds]
+  lines.append('| **mean ± SD** | ' + ' | '.join(
+      f'{col.mean():.2f} ± {col.std():.2f}' for col in columns) + ' |')
+  return lines
+
+
 def format_table(results: Dict[str, Any]) -> str:
   """Markdown table: our AUROC per class, mean and SD, beside the paper."""
   dataset = results['dataset']
@@ -173,6 +197,7 @@ def format_table(results: Dict[str, Any]) -> str:
   if not results['complete']:
     lines += ['', f'Only {results["num_classes_run"]} classes were run, so '
               'the mean is not comparable with the paper\'s.']
+  lines += _by_score_table(results)
   train = results['config']['train']
   timings = results['timings']
   lines += [
