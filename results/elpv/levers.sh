@@ -43,3 +43,6 @@ variant encoder_head_mixed --encoder_head --head_batches=mixed --score=head
 # The head reading every position of G's 6x6 latent grid (the probe's
 # whole code) instead of their average, on mixed batches.
 variant encoder_head_flatten_mixed --encoder_head --encoder_head_pool=flatten --head_batches=mixed --score=head
+# The two best levers together: that head, and twice the schedule with
+# every normal cell.
+variant head_flatten_mixed_epochs_120_all_normals --encoder_head --encoder_head_pool=flatten --head_batches=mixed --score=head --epochs=120 --lr_decay_epochs=40 --normal_ratio=3
