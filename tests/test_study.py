@@ -150,9 +150,15 @@ def test_table_gives_each_scores_mean_and_the_heads_seed_noise():
           'encoder_head+seed_1): the mean validation AUROC spans 0.50 '
           'points (89.50 to 90.00); per class, max - min: Pullover 1.00, '
           'Shirt 0.00.') in table
+  # Over the two seeds: l1 means 85 and 86 -> 85.50 ± 0.50; head 90 and
+  # 89.5 -> 89.75 ± 0.25; no logit.
+  assert ('| encoder_head | 2 | 85.50 ± 0.50 | 85.50 ± 0.50 | 85.50 ± 0.50 | '
+          '89.75 ± 0.25 |  |') in table.splitlines()
   assert study.seed_family('seed_2') == 'base'
   assert study.seed_family('detached_patch+encoder_head+seed_2') == (
       'detached_patch+encoder_head')
+  results['rows'] = results['rows'][:1]
+  assert 'Mean over seeds' not in study.format_table(results)
 
 
 

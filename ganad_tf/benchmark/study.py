@@ -222,10 +222,47 @@ def format_table(results: Dict[str, Any]) -> str:
       cell = '' if None in values else f'{np.mean(values):.2f}'
       cells.append(f'**{cell}**' if cell and kind == main else cell)
     lines.append(f'| {row["setting"]} | ' + ' | '.join(cells) + ' |')
+  lines += seed_means_table(results)
   noise = seed_noise(results)
   if noise:
     lines += ['', noise]
   return '\n'.join(lines) + '\n'
+
+
+def _seed_families(results: Dict[str, Any]
+                   ) -> Dict[str, List[Dict[str, Any]]]:
+  """The rows of each setting run with two or more seeds, by setting."""
+  families: Dict[str, List[Dict[str, Any]]] = {}
+  for row in results['rows']:
+    families.setdefault(seed_family(row['setting']), []).append(row)
+  return {family: rows for family, rows in families.items() if len(rows) > 1}
+
+
+def seed_means_table(results: Dict[str, Any]) -> List[str]:
+  """Markdown lines: each setting run with several seeds, by score, its
+  mean validation AUROC over classes averaged over the seeds (± SD over
+  the seeds); what a choice between settings should compare. Empty
+  without such settings."""
+  families = _seed_families(results)
+  if not families:
+    return []
+  classes = list(results['class_names'])
+  lines = ['', 'Mean over seeds of the mean validation AUROC over classes '
+           '(± population SD over the seeds), by score:', '',
+           '| setting | seeds | ' + ' | '.join(ALL_SCORES) + ' |',
+           '|---|---:|' + '---:|' * len(ALL_SCORES)]
+  for family, rows in families.items():
+    cells = []
+    for kind in ALL_SCORES:
+      if not all(kind in row['validation_auroc'][c]
+                 for row in rows for c in classes):
+        cells.append('')
+        continue
+      means = [np.mean([row['validation_auroc'][c][kind] for c in classes])
+               for row in rows]
+      cells.append(f'{np.mean(means):.2f} ± {np.std(means):.2f}')
+    lines.append(f'| {family} | {len(rows)} | ' + ' | '.join(cells) + ' |')
+  return lines
 
 
 def seed_family(setting: str) -> str:
@@ -241,14 +278,9 @@ def seed_noise(results: Dict[str, Any]) -> Optional[str]:
   (its score's mean validation AUROC; also the head's, where trained), or
   None without such rows: a setting that moves less than the base's span
   is not distinguishable from noise."""
-  families: Dict[str, List[Dict[str, Any]]] = {}
-  for row in results['rows']:
-    families.setdefault(seed_family(row['setting']), []).append(row)
   classes = list(results['class_names'])
   sentences = []
-  for family, rows in families.items():
-    if len(rows) < 2:
-      continue
+  for family, rows in _seed_families(results).items():
     kinds = [rows[0].get('score', 'l1')]
     if all(config_lib.HEAD_SCORE in row['validation_auroc'][classes[0]]
            for row in rows) and kinds[0] != config_lib.HEAD_SCORE:
