@@ -31,7 +31,8 @@ def find_detectors(runs_dir: str) -> List[Tuple[str, str]]:
   """
   if not os.path.isdir(runs_dir):
     raise DatasetError(f'{runs_dir!r} is not a folder; pass the folder that '
-                       'holds one train_folder output folder per model.')
+                       'holds the train_folder output folders, one per '
+                       'detector.')
   found: List[Tuple[str, str]] = []
   for name in sorted(os.listdir(runs_dir)):
     path = os.path.join(runs_dir, name, workflow.RESULTS_FILE)
