@@ -46,3 +46,6 @@ variant encoder_head_flatten_mixed --encoder_head --encoder_head_pool=flatten --
 # The two best levers together: that head, and twice the schedule with
 # every normal cell.
 variant head_flatten_mixed_epochs_120_all_normals --encoder_head --encoder_head_pool=flatten --head_batches=mixed --score=head --epochs=120 --lr_decay_epochs=40 --normal_ratio=3
+# The seed-to-seed spread of the GAN as in run.sh (seed 0 is its base).
+variant seed_1 --seed=1
+variant seed_2 --seed=2
