@@ -345,7 +345,8 @@ class Detector:
 
     Returns:
       The stored calibration: threshold, method, validation AUROC (%) and
-      precision / recall / F1 / FPR at the threshold, counts, heat scale.
+      precision / recall / F1 / FPR at the threshold, counts, heat scale,
+      and auroc_by_score (the AUROC by every score kind of G, or None).
 
     Raises:
       DatasetError: no images, or no normal images.
