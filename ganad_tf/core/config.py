@@ -597,6 +597,28 @@ OMITTED_AT_DEFAULT = {
 }
 
 
+def without_encoder_head(config: CoreConfig) -> CoreConfig:
+  """`config` with the encoder head off and every option that applies only
+  to the head back at its default, so that the result validates: the
+  head's pooling and batches, and scoring by the head (G's L1 instead)."""
+  changes = {'model': {'encoder_head': False,
+                       'encoder_head_pool': ModelConfig().encoder_head_pool},
+             'train': {'head_batches': TrainConfig().head_batches}}
+  if getattr(config, 'eval', None) and config.eval.score == HEAD_SCORE:
+    changes['eval'] = {'score': 'l1'}
+  return replace(config, **changes)
+
+
+def score_kinds(model: ModelConfig,
+                kinds: Sequence[str] = SCORES) -> Tuple[str, ...]:
+  """The score kinds a trained model of this config offers: a classifier
+  its logit; G the reconstruction `kinds`, and with --encoder_head the
+  head's logit."""
+  if model.kind == 'classifier':
+    return (CLASSIFIER_SCORE,)
+  return tuple(kinds) + ((HEAD_SCORE,) if model.encoder_head else ())
+
+
 def fingerprint(config: CoreConfig) -> str:
   """A short hash of everything that determines a run's result.
 

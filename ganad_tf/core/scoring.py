@@ -15,7 +15,7 @@ from ganad_tf.core import losses
 from ganad_tf.core import metrics
 from ganad_tf.data.checks import check_model_batch
 from ganad_tf.core.config import (CLASSIFIER_SCORE, HEAD_SCORE, SCORES,
-                                  CoreConfig)
+                                  CoreConfig, score_kinds)
 from ganad_tf.errors import ConfigError
 
 
@@ -167,19 +167,14 @@ class KindScorers:
 
   def __init__(self, model: keras.Model, config: CoreConfig,
                kinds: Sequence[str] = SCORES):
-    if config.model.kind == 'classifier':
-      self.main = CLASSIFIER_SCORE
-      self.by_kind = {CLASSIFIER_SCORE: LogitScorer(
-          model, config.eval.batch_size)}
-      return
-    self.main = config.eval.score
-    self.by_kind = {kind: Scorer(model, config.eval.batch_size, kind,
-                                 config.train.patch_size,
-                                 config.train.patch_stride)
-                    for kind in kinds}
-    if config.model.encoder_head:
-      self.by_kind[HEAD_SCORE] = LogitScorer(model, config.eval.batch_size,
-                                             HEAD_SCORE)
+    self.main = (CLASSIFIER_SCORE if config.model.kind == 'classifier'
+                 else config.eval.score)
+    self.by_kind = {
+        kind: (LogitScorer(model, config.eval.batch_size, kind)
+               if kind in (CLASSIFIER_SCORE, HEAD_SCORE) else
+               Scorer(model, config.eval.batch_size, kind,
+                      config.train.patch_size, config.train.patch_stride))
+        for kind in score_kinds(config.model, kinds)}
 
   def score_split(self, images: np.ndarray,
                   known: Optional[Mapping[str, np.ndarray]] = None

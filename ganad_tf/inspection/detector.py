@@ -377,10 +377,9 @@ class Detector:
 
   def score_kinds(self) -> Tuple[str, ...]:
     """The --score kinds this model can be scored by (its own first)."""
-    if self.config.model.kind == 'classifier':
-      return (config_lib.CLASSIFIER_SCORE,)
-    kinds = config_lib.SCORES + ((config_lib.HEAD_SCORE,)
-                                 if self.config.model.encoder_head else ())
+    kinds = config_lib.score_kinds(self.config.model)
+    if len(kinds) == 1:  # a classifier
+      return kinds
     own = self.config.eval.score
     return (own,) + tuple(kind for kind in kinds if kind != own)
 

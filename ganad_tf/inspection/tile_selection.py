@@ -32,7 +32,6 @@ from ganad_tf.core import config as config_lib
 from ganad_tf.pixels import to_model_range
 from ganad_tf.data import folder_data
 from ganad_tf.data import sampling
-from ganad_tf.core.config import HEAD_SCORE
 from ganad_tf.errors import ConfigError, DatasetError
 from ganad_tf.inspection import tiles
 from ganad_tf.inspection.settings import DetectorSettings
@@ -132,16 +131,11 @@ def normal_only_config(config: config_lib.CoreConfig, epochs: int):
   """The config of the brief normal-only model behind 'max_error': the
   paper's normal group (a classifier's too: it needs a reconstruction)."""
   kind = 'gan' if config.model.kind == 'classifier' else config.model.kind
-  changes = {}
-  if getattr(config, 'eval', None) and config.eval.score == HEAD_SCORE:
-    changes['eval'] = {'score': 'l1'}  # no head without anomalies
-  return config_lib.replace(config, model={'kind': kind,
-                                           'encoder_head': False,
-                                           'encoder_head_pool': 'average'},
+  # No head without anomalies: G alone, scored by its reconstruction.
+  return config_lib.replace(config_lib.without_encoder_head(config),
+                            model={'kind': kind},
                             weights={'abc': 0.0, 'anomaly_adv': 0.0},
-                            train={'epochs': epochs, 'min_steps': 0,
-                                   'head_batches': 'group'},
-                            **changes)
+                            train={'epochs': epochs, 'min_steps': 0})
 
 
 def select_training_tiles(train: folder_data.FolderData,
